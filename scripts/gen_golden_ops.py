@@ -1,0 +1,771 @@
+#!/usr/bin/python3
+"""Generate the PyTorch golden fixtures for every tensor op: test/fixtures/golden/ops/<op>.json.
+
+Run with Debian's interpreter (PyTorch 1.13 is installed for it):
+
+    /usr/bin/python3 scripts/gen_golden_ops.py            # all ops
+    /usr/bin/python3 scripts/gen_golden_ops.py add conv2d  # only these ops (the index is rewritten from disk)
+
+The file format is documented in test/fixtures/golden/README.md. In short, each case stores its inputs
+(as contiguous base tensors plus an optional view), its keyword options, the forward output(s), a random
+normal upstream gradient and the gradient w.r.t. every tensor argument, with explicit tolerances.
+
+Tolerances are not guessed: every case is re-run in float64 from the very same float32 inputs and the
+same upstream gradient, and the float32 result must lie within half of the stored tolerance of that
+float64 result. Where it does not (large magnitudes, long reductions), the absolute tolerance is raised
+to three times the observed float32 error and the bump is printed, so a correct float32 implementation
+that rounds differently from PyTorch still passes and a wrong one does not.
+
+Output is deterministic: one CPU thread, a fixed seed per op file (crc32 of the op name).
+"""
+
+import json
+import math
+import os
+import re
+import sys
+import zlib
+
+import torch
+import torch.nn.functional as F
+
+torch.set_num_threads(1)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT_DIR = os.path.join(ROOT, 'test', 'fixtures', 'golden', 'ops')
+
+DEFAULT_TOL = (1e-5, 1e-6)  # (rtol, atol): |actual - expected| <= atol + rtol * |expected|
+
+
+# ----------------------------------------------------------------------------------------------------
+# Argument descriptions
+# ----------------------------------------------------------------------------------------------------
+
+class T:
+    """A tensor argument: a contiguous base tensor, optionally seen through a view (non-contiguous)."""
+
+    def __init__(self, base, grad=None, view=None):
+        self.base = base.detach().contiguous()
+        if grad is None:
+            grad = base.dtype.is_floating_point
+        self.grad = grad
+        self.view = view
+
+    def torch_value(self, float_dtype):
+        b = self.base
+        if b.dtype.is_floating_point:
+            b = b.to(float_dtype)
+        x = apply_view(b.clone(), self.view).detach()
+        if self.grad:
+            x.requires_grad_(True)
+        return x
+
+    def spec(self):
+        d = tensor_data(self.base)
+        d['requiresGrad'] = bool(self.grad)
+        if self.view is not None:
+            d['view'] = self.view
+        return d
+
+
+class TL:
+    """A list-of-tensors argument (cat, stack)."""
+
+    def __init__(self, items):
+        self.items = items
+
+
+class V:
+    """A plain value argument (int, float, bool, list, None, str)."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+def apply_view(t, view):
+    if view is None:
+        return t
+    if 'permute' in view:
+        return t.permute(*view['permute'])
+    if 'transpose' in view:
+        return t.transpose(*view['transpose'])
+    if 'slice' in view:
+        return t[tuple(slice(a, b, s) for a, b, s in view['slice'])]
+    raise ValueError(f'unknown view {view}')
+
+
+# ----------------------------------------------------------------------------------------------------
+# Random inputs (all drawn from torch's global generator, seeded per op file)
+# ----------------------------------------------------------------------------------------------------
+
+def rn(*shape, scale=1.0, shift=0.0):
+    return torch.randn(*shape) * scale + shift
+
+
+def ru(*shape, lo=0.0, hi=1.0):
+    return torch.rand(*shape) * (hi - lo) + lo
+
+
+def away(*shape, lo=0.1, hi=2.0):
+    """Values with lo <= |x| <= hi and random sign: away from kinks at 0 (abs, relu, reciprocal)."""
+    mag = ru(*shape, lo=lo, hi=hi)
+    sign = torch.where(torch.rand(*shape) < 0.5, -1.0, 1.0)
+    return mag * sign
+
+
+def big(*shape, lo=1e3, hi=1e4):
+    return away(*shape, lo=lo, hi=hi)
+
+
+def ri(*shape, lo=0, hi=5):
+    return torch.randint(lo, hi, shape, dtype=torch.int64)
+
+
+def rb(*shape, p=0.5):
+    return torch.rand(*shape) < p
+
+
+def distinct(*shape, scale=1.0):
+    """Distinct values (no ties) in random order, with a random offset; safe for max/min/sort grads."""
+    n = 1
+    for s in shape:
+        n *= s
+    perm = torch.randperm(n).float()
+    return ((perm + ru(n, lo=0.1, hi=0.9)) * scale - n * scale / 2).reshape(*shape)
+
+
+def tval(values, dtype=torch.float32):
+    return torch.tensor(values, dtype=dtype)
+
+
+# ----------------------------------------------------------------------------------------------------
+# JSON encoding
+# ----------------------------------------------------------------------------------------------------
+
+def enc_float(x):
+    if math.isnan(x):
+        return 'nan'
+    if math.isinf(x):
+        return 'inf' if x > 0 else '-inf'
+    if x == int(x) and abs(x) < 1e15 and not (x == 0 and math.copysign(1.0, x) < 0):
+        return int(x)
+    # 9 significant digits round-trip every float32 exactly.
+    return float('%.9g' % x)
+
+
+DTYPE_NAMES = {torch.float32: 'float32', torch.float64: 'float32', torch.int64: 'int32',
+               torch.int32: 'int32', torch.bool: 'bool'}
+
+
+def tensor_data(t):
+    t = t.detach()
+    name = DTYPE_NAMES[t.dtype]
+    flat = t.reshape(-1)
+    if name == 'float32':
+        data = [enc_float(v) for v in flat.float().tolist()]
+    elif name == 'int32':
+        data = [int(v) for v in flat.tolist()]
+    else:
+        data = [1 if v else 0 for v in flat.tolist()]
+    return {'shape': list(t.shape), 'dtype': name, 'data': data}
+
+
+def camel_to_snake(k):
+    return re.sub(r'([A-Z])', lambda m: '_' + m.group(1).lower(), k)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Running a case
+# ----------------------------------------------------------------------------------------------------
+
+def nice_ceil(x):
+    """Round up to 1, 2 or 5 times a power of ten."""
+    e = math.floor(math.log10(x))
+    for m in (1, 2, 5, 10):
+        if m * 10 ** e >= x * (1 - 1e-12):
+            return float('%.0e' % (m * 10 ** e))
+    return float('%.0e' % (10 ** (e + 1)))
+
+
+class Tol:
+    def __init__(self, rtol, atol):
+        self.rtol = rtol
+        self.atol = atol
+        self.bumped_from = None
+
+    def absorb(self, a32, a64, what):
+        """Make sure 2 * (float32 error against float64) fits; raise atol if it does not."""
+        a32 = a32.detach().double()
+        a64 = a64.detach().double()
+        if a32.shape != a64.shape:
+            raise AssertionError(f'{what}: shape {list(a32.shape)} vs float64 {list(a64.shape)}')
+        if a32.numel() == 0:
+            return
+        n32, n64 = torch.isnan(a32), torch.isnan(a64)
+        if not torch.equal(n32, n64):
+            raise AssertionError(f'{what}: NaN pattern differs between float32 and float64')
+        i32, i64 = torch.isinf(a32), torch.isinf(a64)
+        if not torch.equal(i32, i64) or not torch.equal(a32[i32], a64[i64]):
+            raise AssertionError(f'{what}: infinities differ between float32 and float64')
+        fin = ~(n64 | i64)
+        if not fin.any():
+            return
+        excess = ((a32[fin] - a64[fin]).abs() - self.rtol * a64[fin].abs()).max().item()
+        if 2 * excess > self.atol:
+            new = nice_ceil(3 * excess)
+            if self.bumped_from is None:
+                self.bumped_from = self.atol
+            print(f'    tol bump {what}: atol {self.atol:g} -> {new:g}', file=sys.stderr)
+            self.atol = new
+
+    def json(self):
+        return {'rtol': self.rtol, 'atol': self.atol}
+
+
+def as_list(out):
+    if isinstance(out, torch.Tensor):
+        return [out], False
+    return list(out), True
+
+
+def build_inputs(args, kwargs, float_dtype):
+    targs, leaves = [], []
+    for a in args:
+        if isinstance(a, T):
+            x = a.torch_value(float_dtype)
+            targs.append(x)
+            leaves.append(x if a.grad else None)
+        elif isinstance(a, TL):
+            xs = [it.torch_value(float_dtype) for it in a.items]
+            targs.append(xs)
+            leaves.append([x if it.grad else None for x, it in zip(xs, a.items)])
+        else:
+            targs.append(a.value)
+            leaves.append(None)
+    tkw = {}
+    for k, v in kwargs.items():
+        if isinstance(v, T):
+            tkw[camel_to_snake(k)] = v.torch_value(float_dtype)
+        else:
+            tkw[camel_to_snake(k)] = v
+    return targs, leaves, tkw
+
+
+def flat_leaves(leaves):
+    flat = []
+    for l in leaves:
+        if isinstance(l, list):
+            flat.extend(x for x in l if x is not None)
+        elif l is not None:
+            flat.append(l)
+    return flat
+
+
+def run_once(fn, args, kwargs, float_dtype, upstream, has_after):
+    targs, leaves, tkw = build_inputs(args, kwargs, float_dtype)
+    res = fn(*targs, **tkw)
+    after = None
+    if has_after:
+        res, after = res
+    outs, multi = as_list(res)
+    diff_outs = [o for o in outs if o.requires_grad]
+    if upstream is None:
+        upstream = [torch.randn(o.shape) if o.requires_grad else None for o in outs]
+    grads_flat = []
+    inputs = flat_leaves(leaves)
+    if diff_outs and inputs:
+        ups = [u.to(o.dtype) for o, u in zip(outs, upstream) if o.requires_grad]
+        got = torch.autograd.grad(diff_outs, inputs, grad_outputs=ups, allow_unused=True)
+        # A tensor that takes no part in the result has a zero gradient (TS materialises it).
+        grads_flat = [g if g is not None else torch.zeros_like(x) for g, x in zip(got, inputs)]
+    # Re-nest gradients per argument.
+    it = iter(grads_flat)
+    grads = []
+    for l in leaves:
+        if isinstance(l, list):
+            grads.append([next(it) if x is not None else None for x in l])
+        elif l is not None:
+            grads.append(next(it))
+        else:
+            grads.append(None)
+    return outs, multi, upstream, grads, after
+
+
+def compare(tol, x32, x64, what):
+    if isinstance(x32, list):
+        for i, (a, b) in enumerate(zip(x32, x64)):
+            compare(tol, a, b, f'{what}[{i}]')
+        return
+    if x32 is None:
+        return
+    if x32.dtype.is_floating_point:
+        tol.absorb(x32, x64, what)
+    elif not torch.equal(x32, x64):
+        raise AssertionError(f'{what}: integer/bool result differs between float32 and float64 runs')
+
+
+def enc_nested(x):
+    if x is None:
+        return None
+    if isinstance(x, list):
+        return [enc_nested(v) for v in x]
+    return tensor_data(x)
+
+
+def enc_arg(a):
+    if isinstance(a, T):
+        return {'tensor': a.spec()}
+    if isinstance(a, TL):
+        return {'tensors': [it.spec() for it in a.items]}
+    return {'value': a.value}
+
+
+class Op:
+    def __init__(self, name, torch_str, fn):
+        self.name = name
+        self.torch_str = torch_str
+        self.fn = fn
+        self.cases = []
+
+    def case(self, name, args, kwargs=None, fn=None, tol=DEFAULT_TOL, gtol=None, after=False, note=None):
+        kwargs = kwargs or {}
+        fn = fn or self.fn
+        outs, multi, upstream, grads, aft = run_once(fn, args, kwargs, torch.float32, None, after)
+        outs64, _, _, grads64, aft64 = run_once(fn, args, kwargs, torch.float64, upstream, after)
+        ftol = Tol(*tol)
+        gtol = Tol(*(gtol or tol))
+        label = f'{self.name}/{name}'
+        compare(ftol, outs, outs64, f'{label} out')
+        if aft is not None:
+            compare(ftol, aft, aft64, f'{label} after')
+        compare(gtol, grads, grads64, f'{label} grad')
+        any_up = any(u is not None for u in upstream)
+        c = {
+            'name': name,
+            'args': [enc_arg(a) for a in args],
+            'kwargs': {k: (enc_arg(v) if isinstance(v, T) else v) for k, v in kwargs.items()},
+            'out': [tensor_data(o) for o in outs] if multi else tensor_data(outs[0]),
+            'upstream': None,
+            'grads': [enc_nested(g) for g in grads],
+            'tol': ftol.json(),
+        }
+        if any_up and any(g is not None for g in grads):
+            c['upstream'] = [enc_nested(u) for u in upstream] if multi else tensor_data(upstream[0])
+            c['gradTol'] = gtol.json()
+        if after:
+            c['after'] = [enc_nested(a) for a in aft] if aft is not None else None
+        if note:
+            c['note'] = note
+        self.cases.append(c)
+
+
+OPS = []
+
+
+def op(name, torch_str, fn=None):
+    def deco(gen):
+        OPS.append((name, torch_str, fn, gen))
+        return gen
+    return deco
+
+
+
+# ----------------------------------------------------------------------------------------------------
+# Elementwise unary
+# ----------------------------------------------------------------------------------------------------
+
+def unary_cases(c, dom, large, extra=None):
+    """Shared coverage for a unary op: odd sizes, batch 1, scalar, empty, two kinds of views, large values."""
+    c('odd_3x5', [T(dom(3, 5))])
+    c('batch1_1x7', [T(dom(1, 7))])
+    c('scalar', [T(dom(1).reshape(()))])
+    c('empty_0x3', [T(dom(0, 3))])
+    c('transposed_view', [T(dom(5, 3), view={'transpose': [0, 1]})])
+    c('strided_slice_view', [T(dom(4, 7), view={'slice': [[1, 4, 1], [0, 7, 2]]})])
+    if large is not None:
+        c('large_magnitude', [T(large(2, 5))])
+    if extra:
+        for name, x in extra:
+            c(name, [T(x)])
+
+
+UNARY = [
+    # name, torch fn, domain, large-magnitude domain, extra cases
+    ('neg', torch.neg, lambda *s: rn(*s), lambda *s: big(*s), None),
+    ('abs', torch.abs, lambda *s: away(*s), lambda *s: big(*s), None),
+    ('exp', torch.exp, lambda *s: rn(*s, scale=2), lambda *s: away(*s, lo=40, hi=87), None),
+    ('log', torch.log, lambda *s: ru(*s, lo=0.05, hi=10), lambda *s: ru(*s, lo=1e3, hi=1e6),
+     [('tiny', ru(6, lo=1e-30, hi=1e-20))]),
+    ('sqrt', torch.sqrt, lambda *s: ru(*s, lo=0.05, hi=10), lambda *s: ru(*s, lo=1e4, hi=1e8), None),
+    ('rsqrt', torch.rsqrt, lambda *s: ru(*s, lo=0.05, hi=10), lambda *s: ru(*s, lo=1e4, hi=1e8), None),
+    ('sin', torch.sin, lambda *s: rn(*s, scale=3), lambda *s: big(*s, lo=10, hi=100), None),
+    ('cos', torch.cos, lambda *s: rn(*s, scale=3), lambda *s: big(*s, lo=10, hi=100), None),
+    ('tanh', torch.tanh, lambda *s: rn(*s, scale=2), lambda *s: big(*s, lo=50, hi=120), None),
+    ('sigmoid', torch.sigmoid, lambda *s: rn(*s, scale=2), lambda *s: big(*s, lo=50, hi=120), None),
+    ('erf', torch.erf, lambda *s: rn(*s, scale=1.5), lambda *s: big(*s, lo=5, hi=60), None),
+    ('relu', torch.relu, lambda *s: away(*s), lambda *s: big(*s), None),
+    ('log1p', torch.log1p, lambda *s: ru(*s, lo=-0.9, hi=5), lambda *s: ru(*s, lo=1e3, hi=1e6),
+     [('tiny', away(6, lo=1e-9, hi=1e-6))]),
+    ('expm1', torch.expm1, lambda *s: rn(*s), lambda *s: ru(*s, lo=-80, hi=80),
+     [('tiny', away(6, lo=1e-9, hi=1e-6))]),
+    ('reciprocal', torch.reciprocal, lambda *s: away(*s, lo=0.2, hi=3), lambda *s: big(*s), None),
+    ('square', torch.square, lambda *s: rn(*s), lambda *s: big(*s), None),
+    ('sign', torch.sign, lambda *s: rn(*s), lambda *s: big(*s),
+     [('zeros_and_signed_zero', tval([0.0, -0.0, 1.5, -2.5, 0.0, 3.0]))]),
+    ('floor', torch.floor, lambda *s: rn(*s, scale=4), lambda *s: big(*s),
+     [('integers_and_halves', tval([-2.5, -2.0, -0.5, -0.0, 0.5, 1.0, 1.5, 2.5]))]),
+    ('ceil', torch.ceil, lambda *s: rn(*s, scale=4), lambda *s: big(*s),
+     [('integers_and_halves', tval([-2.5, -2.0, -0.5, -0.0, 0.5, 1.0, 1.5, 2.5]))]),
+    # torch.round rounds half to even: 0.5 -> 0, 1.5 -> 2, 2.5 -> 2, -0.5 -> -0 (unlike Math.round).
+    ('round', torch.round, lambda *s: rn(*s, scale=4), lambda *s: big(*s),
+     [('halves_to_even', tval([-3.5, -2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5, 0.49999997, 1.4999999]))]),
+]
+
+
+def make_unary(name, fn, dom, large, extra):
+    @op(name, f'torch.{fn.__name__}(x)', fn)
+    def _(c):
+        unary_cases(c, dom, large, extra)
+
+
+for _u in UNARY:
+    make_unary(*_u)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Elementwise binary (broadcasting)
+# ----------------------------------------------------------------------------------------------------
+
+def binary_cases(c, da, db, large_a, large_b, scalar_b):
+    c('same_shape_3x5', [T(da(3, 5)), T(db(3, 5))])
+    c('broadcast_odd', [T(da(3, 1, 5)), T(db(7, 5))])
+    c('broadcast_both', [T(da(5, 1)), T(db(1, 3))])
+    c('batch1', [T(da(1, 7)), T(db(7))])
+    c('zero_dim_tensor_b', [T(da(3, 5)), T(db(1).reshape(()))])
+    c('zero_dim_tensor_a', [T(da(1).reshape(())), T(db(2, 3))])
+    c('noncontiguous', [T(da(5, 3), view={'transpose': [0, 1]}), T(db(3, 10), view={'slice': [[0, 3, 1], [1, 10, 2]]})])
+    c('empty_0x3', [T(da(0, 3)), T(db(3))])
+    c('large_magnitude', [T(large_a(2, 5)), T(large_b(2, 5))])
+    for i, v in enumerate(scalar_b):
+        c(f'python_scalar_b_{i}', [T(da(3, 5)), V(v)])
+
+
+BINARY = [
+    ('add', torch.add, lambda *s: rn(*s), lambda *s: rn(*s), big, big, [2.5, -3]),
+    ('sub', torch.sub, lambda *s: rn(*s), lambda *s: rn(*s), big, big, [2.5, -3]),
+    ('mul', torch.mul, lambda *s: rn(*s), lambda *s: rn(*s), big, big, [2.5, -3]),
+    ('div', torch.div, lambda *s: rn(*s), lambda *s: away(*s, lo=0.3, hi=3), big, big, [2.5, -3]),
+    ('pow', torch.pow, lambda *s: ru(*s, lo=0.2, hi=3), lambda *s: rn(*s),
+     lambda *s: ru(*s, lo=1, hi=10), lambda *s: ru(*s, lo=-3, hi=3), [2, 0.5, -1.5]),
+    ('maximum', torch.maximum, lambda *s: rn(*s), lambda *s: rn(*s), big, big, []),
+    ('minimum', torch.minimum, lambda *s: rn(*s), lambda *s: rn(*s), big, big, []),
+]
+
+
+def make_binary(name, fn, da, db, la, lb, scalars):
+    @op(name, f'torch.{fn.__name__}(a, b)', fn)
+    def _(c):
+        binary_cases(c, da, db, la, lb, scalars)
+        if name == 'pow':
+            # integer exponents are defined for negative bases
+            c('negative_base_int_exponent', [T(rn(3, 5)), V(3)])
+            c('negative_base_exponent_2', [T(rn(3, 5)), V(2)])
+
+
+for _b in BINARY:
+    make_binary(*_b)
+
+
+def make_compare(name, fn):
+    def small_ints(*s):
+        return ri(*s, lo=-2, hi=3).float()
+
+    @op(name, f'torch.{fn.__name__}(a, b)', fn)
+    def _(c):
+        c('same_shape_ties', [T(small_ints(3, 5), grad=False), T(small_ints(3, 5), grad=False)])
+        c('broadcast_odd', [T(small_ints(3, 1, 5), grad=False), T(small_ints(7, 5), grad=False)])
+        c('python_scalar_b', [T(small_ints(3, 5), grad=False), V(1)])
+        c('python_float_scalar_b', [T(rn(3, 5), grad=False), V(0.25)])
+        c('noncontiguous', [T(small_ints(5, 3), grad=False, view={'transpose': [0, 1]}),
+                            T(small_ints(3, 5), grad=False)])
+        c('nan_inputs', [T(tval([float('nan'), 1.0, float('nan'), 2.0, float('inf'), -1.0]), grad=False),
+                         T(tval([float('nan'), float('nan'), 1.0, 2.0, float('inf'), float('-inf')]), grad=False)])
+        c('empty', [T(rn(0, 3), grad=False), T(rn(3), grad=False)])
+
+
+for _n, _f in [('eq', torch.eq), ('ne', torch.ne), ('lt', torch.lt), ('le', torch.le), ('gt', torch.gt),
+               ('ge', torch.ge)]:
+    make_compare(_n, _f)
+
+
+# ----------------------------------------------------------------------------------------------------
+# where / clamp / maskedFill
+# ----------------------------------------------------------------------------------------------------
+
+@op('where', 'torch.where(cond, a, b)', torch.where)
+def _(c):
+    c('same_shape', [T(rb(3, 5)), T(rn(3, 5)), T(rn(3, 5))])
+    c('broadcast_all', [T(rb(3, 1)), T(rn(1, 5)), T(rn(3, 5))])
+    c('zero_dim_b', [T(rb(2, 7)), T(rn(2, 7)), T(rn(1).reshape(()))])
+    c('noncontiguous', [T(rb(5, 3), view={'transpose': [0, 1]}), T(rn(5, 3), view={'transpose': [0, 1]}),
+                        T(rn(3, 5))])
+    c('batch1_3d', [T(rb(1, 3, 5)), T(rn(1, 1, 5)), T(rn(3, 1))])
+
+
+@op('clamp', 'torch.clamp(x, min, max)', torch.clamp)
+def _(c):
+    # values kept away from the bounds (the gradient is not defined there)
+    def x(*s):
+        v = rn(*s, scale=2)
+        return torch.where((v - 0.5).abs() < 0.05, v + 0.2, torch.where((v + 1).abs() < 0.05, v + 0.2, v))
+    c('min_and_max', [T(x(3, 5)), V(-1.0), V(0.5)])
+    c('min_only', [T(x(3, 5)), V(-1.0), V(None)])
+    c('max_only', [T(x(3, 5)), V(None), V(0.5)])
+    c('noncontiguous', [T(x(5, 3), view={'transpose': [0, 1]}), V(-1.0), V(0.5)])
+    c('large_magnitude', [T(big(2, 5)), V(-5000.0), V(2500.0)])
+    c('scalar', [T(tval(3.0)), V(-1.0), V(0.5)])
+    c('empty', [T(rn(0, 4)), V(-1.0), V(0.5)])
+
+
+@op('maskedFill', 'torch.Tensor.masked_fill(x, mask, value)', torch.Tensor.masked_fill)
+def _(c):
+    c('same_shape', [T(rn(3, 5)), T(rb(3, 5)), V(0.0)])
+    c('broadcast_mask_rows', [T(rn(3, 5)), T(rb(3, 1)), V(-1e9)])
+    c('broadcast_mask_last', [T(rn(2, 3, 5)), T(rb(5)), V(2.5)])
+    c('noncontiguous', [T(rn(5, 3), view={'transpose': [0, 1]}), T(rb(3, 5)), V(-3.0)])
+    c('causal_mask', [T(rn(1, 4, 4)), T(torch.triu(torch.ones(4, 4, dtype=torch.bool), diagonal=1)),
+                      V(-1e9)])
+
+
+
+# ----------------------------------------------------------------------------------------------------
+# Reductions
+# ----------------------------------------------------------------------------------------------------
+
+def over_dims(fn):
+    """fn(x, dim, keepdim) with dim None (all dims) | int | list of ints, as the TS signature takes it."""
+    def f(x, dim, keepdim, *rest):
+        if dim is None:
+            dim = tuple(range(x.dim()))
+        elif isinstance(dim, list):
+            dim = tuple(dim)
+        if rest:
+            return fn(x, dim, *rest, keepdim)
+        return fn(x, dim, keepdim=keepdim)
+    return f
+
+
+def reduction_cases(c, dom, large=None, empty=True):
+    c('all', [T(dom(3, 5)), V(None), V(False)])
+    c('all_keepdim', [T(dom(3, 5)), V(None), V(True)])
+    c('dim0_odd', [T(dom(5, 3)), V(0), V(False)])
+    c('dim_neg1_keepdim', [T(dom(3, 7)), V(-1), V(True)])
+    c('dim_list_3d', [T(dom(3, 4, 5)), V([0, 2]), V(False)])
+    c('dim_list_keepdim_3d', [T(dom(2, 3, 5)), V([-1, 1]), V(True)])
+    c('middle_dim_batch1', [T(dom(1, 5, 3)), V(1), V(False)])
+    c('noncontiguous', [T(dom(4, 3, 5), view={'permute': [2, 0, 1]}), V(1), V(False)])
+    c('sliced_view', [T(dom(6, 7), view={'slice': [[1, 6, 2], [0, 7, 3]]}), V(0), V(True)])
+    c('scalar_input', [T(dom(1).reshape(())), V(None), V(False)])
+    if large is not None:
+        c('large_magnitude', [T(large(3, 5)), V(1), V(False)])
+
+
+@op('sum', 'torch.sum(x, dim, keepdim) (dim None = all dims)', over_dims(torch.sum))
+def _(c):
+    reduction_cases(c, rn, lambda *s: big(*s))
+    c('empty_all', [T(rn(0, 3)), V(None), V(False)])
+    c('empty_reduce_empty_dim', [T(rn(0, 3)), V(0), V(False)])
+    c('empty_keep_empty_dim', [T(rn(0, 3)), V(1), V(True)])
+    c('long_row', [T(rn(2, 300)), V(1), V(False)])
+
+
+@op('mean', 'torch.mean(x, dim, keepdim) (dim None = all dims)', over_dims(torch.mean))
+def _(c):
+    reduction_cases(c, rn, lambda *s: big(*s))
+    c('empty_keep_empty_dim', [T(rn(0, 3)), V(1), V(False)])
+    c('empty_reduce_empty_dim_nan', [T(rn(0, 3)), V(0), V(False)])
+    c('long_row', [T(rn(2, 300)), V(1), V(False)])
+
+
+def prod_fn(x, dim, keepdim):
+    if dim is None:
+        out = torch.prod(x)
+        return out.reshape([1] * x.dim()) if keepdim else out
+    return torch.prod(x, dim, keepdim=keepdim)
+
+
+@op('prod', 'torch.prod(x, dim, keepdim) (dim None = all dims; int dim only)', prod_fn)
+def _(c):
+    def dom(*s):
+        return away(*s, lo=0.5, hi=1.6)
+    c('all', [T(dom(3, 5)), V(None), V(False)])
+    c('all_keepdim', [T(dom(3, 5)), V(None), V(True)])
+    c('dim0_odd', [T(dom(5, 3)), V(0), V(False)])
+    c('dim_neg1_keepdim', [T(dom(3, 7)), V(-1), V(True)])
+    c('noncontiguous', [T(dom(4, 3, 5), view={'permute': [2, 0, 1]}), V(1), V(False)])
+    c('scalar_input', [T(dom(1).reshape(())), V(None), V(False)])
+    # Rows with one zero (gradient = product of the others), two zeros (all zero), and none.
+    x = dom(3, 4)
+    x[0, 2] = 0.0
+    x[1, 0] = 0.0
+    x[1, 3] = 0.0
+    c('zeros_in_rows', [T(x), V(1), V(False)])
+    c('empty_reduce_empty_dim', [T(rn(0, 3)), V(0), V(False)])
+
+
+for _name, _fn in [('amax', torch.amax), ('amin', torch.amin)]:
+    def _mk(name, fn):
+        @op(name, f'torch.{name}(x, dim, keepdim) (dim None = all dims)', over_dims(fn))
+        def _(c):
+            reduction_cases(c, distinct, lambda *s: distinct(*s, scale=1e3))
+    _mk(_name, _fn)
+
+
+def max_min_fn(fn):
+    def f(x, *rest):
+        return fn(x, *rest)
+    return f
+
+
+for _name, _fn in [('max', torch.max), ('min', torch.min)]:
+    def _mk(name, fn):
+        @op(name, f'torch.{name}(x, dim, keepdim) -> [values, indices]; torch.{name}(x) when args is [x]',
+            max_min_fn(fn))
+        def _(c):
+            c('dim1', [T(distinct(3, 5)), V(1), V(False)])
+            c('dim0_keepdim', [T(distinct(5, 3)), V(0), V(True)])
+            c('dim_neg1_3d', [T(distinct(2, 3, 5)), V(-1), V(False)])
+            c('batch1', [T(distinct(1, 7)), V(0), V(False)])
+            c('noncontiguous', [T(distinct(4, 3, 5), view={'permute': [2, 0, 1]}), V(2), V(True)])
+            c('large_magnitude', [T(distinct(3, 5, scale=1e3)), V(1), V(False)])
+            c('all_reduce', [T(distinct(3, 5))])
+            c('scalar_input', [T(rn(1).reshape(())), V(0), V(False)])
+    _mk(_name, _fn)
+
+
+def argfn(fn):
+    def f(x, dim, keepdim):
+        return fn(x, dim=dim, keepdim=keepdim)
+    return f
+
+
+for _name, _fn in [('argmax', torch.argmax), ('argmin', torch.argmin)]:
+    def _mk(name, fn):
+        @op(name, f'torch.{name}(x, dim, keepdim) (dim None = index into the flattened tensor)', argfn(fn))
+        def _(c):
+            c('all_flat', [T(distinct(3, 5), grad=False), V(None), V(False)])
+            c('dim1', [T(distinct(3, 5), grad=False), V(1), V(False)])
+            c('dim0_keepdim', [T(distinct(5, 3), grad=False), V(0), V(True)])
+            c('dim_neg1_3d', [T(distinct(2, 3, 5), grad=False), V(-1), V(False)])
+            c('noncontiguous', [T(distinct(4, 3, 5), grad=False, view={'permute': [2, 0, 1]}), V(0), V(False)])
+            # ties: the first index of the extreme value wins
+            c('ties_first_index', [T(tval([[1.0, 3.0, 3.0, 0.0], [-2.0, -2.0, 5.0, 5.0], [7.0, 7.0, 7.0, 7.0]]),
+                                     grad=False), V(1), V(False)])
+            c('ties_first_index_flat', [T(tval([[1.0, 3.0, -4.0], [3.0, -4.0, 0.0]]), grad=False), V(None), V(False)])
+    _mk(_name, _fn)
+
+
+def var_std_fn(fn):
+    def f(x, dim, unbiased, keepdim):
+        if dim is None:
+            dim = tuple(range(x.dim()))
+        elif isinstance(dim, list):
+            dim = tuple(dim)
+        return fn(x, dim=dim, unbiased=unbiased, keepdim=keepdim)
+    return f
+
+
+for _name, _fn in [('var', torch.var), ('std', torch.std)]:
+    def _mk(name, fn):
+        @op(name, f'torch.{name}(x, dim, unbiased, keepdim) (dim None = all dims)', var_std_fn(fn))
+        def _(c):
+            c('all_unbiased', [T(rn(3, 5)), V(None), V(True), V(False)])
+            c('all_biased', [T(rn(3, 5)), V(None), V(False), V(False)])
+            c('dim1_unbiased', [T(rn(3, 7)), V(1), V(True), V(False)])
+            c('dim0_biased_keepdim', [T(rn(5, 3)), V(0), V(False), V(True)])
+            c('dim_list_3d', [T(rn(3, 4, 5)), V([0, 2]), V(True), V(True)])
+            c('noncontiguous', [T(rn(4, 3, 5), view={'permute': [2, 0, 1]}), V(-1), V(True), V(False)])
+            c('large_offset', [T(rn(3, 5, scale=10, shift=1e3)), V(1), V(True), V(False)])
+            c('large_magnitude', [T(big(3, 5)), V(1), V(False), V(False)])
+            if name == 'var':  # one element per group, biased: var 0 (the std gradient there is inf)
+                c('batch1_dim0_biased', [T(rn(1, 5)), V(0), V(False), V(False)])
+            c('single_element_unbiased_nan', [T(rn(1, 5), grad=False), V(0), V(True), V(False)])
+    _mk(_name, _fn)
+
+
+def logsumexp_fn(x, dim, keepdim):
+    if isinstance(dim, list):
+        dim = tuple(dim)
+    elif dim is None:
+        dim = tuple(range(x.dim()))
+    return torch.logsumexp(x, dim, keepdim=keepdim)
+
+
+@op('logsumexp', 'torch.logsumexp(x, dim, keepdim) (dim None = all dims)', logsumexp_fn)
+def _(c):
+    reduction_cases(c, lambda *s: rn(*s, scale=2), lambda *s: big(*s))
+    c('large_positive_1e4', [T(ru(3, 5, lo=9e3, hi=1e4)), V(-1), V(False)])
+    c('large_negative', [T(ru(3, 5, lo=-1e4, hi=-9e3)), V(1), V(True)])
+    x = rn(3, 5)
+    x[0, 1] = float('-inf')
+    x[2, 0] = float('-inf')
+    x[2, 4] = float('-inf')
+    c('some_neg_inf', [T(x), V(1), V(False)])
+
+# ----------------------------------------------------------------------------------------------------
+# Main
+# ----------------------------------------------------------------------------------------------------
+
+def write_op(o):
+    path = os.path.join(OUT_DIR, f'{o.name}.json')
+    head = json.dumps({'op': o.name, 'torch': o.torch_str}, separators=(',', ':'))[:-1]
+    lines = [json.dumps(c, separators=(',', ':'), allow_nan=False) for c in o.cases]
+    with open(path, 'w') as f:
+        f.write(head + ',"cases":[\n' + ',\n'.join(lines) + '\n]}\n')
+    return os.path.getsize(path)
+
+
+def write_index():
+    entries = []
+    for fn in sorted(os.listdir(OUT_DIR)):
+        if not fn.endswith('.json') or fn.startswith('_'):
+            continue
+        with open(os.path.join(OUT_DIR, fn)) as f:
+            d = json.load(f)
+        entries.append({'op': d['op'], 'file': fn, 'torch': d['torch'], 'cases': len(d['cases'])})
+    index = {
+        'generator': 'scripts/gen_golden_ops.py',
+        'torchVersion': torch.__version__.split('+')[0],
+        'ops': entries,
+        'totalCases': sum(e['cases'] for e in entries),
+    }
+    with open(os.path.join(OUT_DIR, '_index.json'), 'w') as f:
+        json.dump(index, f, indent=1)
+        f.write('\n')
+    return index
+
+
+def main(argv):
+    only = set(argv)
+    known = {name for name, _, _, _ in OPS}
+    unknown = only - known
+    if unknown:
+        sys.exit(f'[gen_golden_ops] unknown op(s): {sorted(unknown)}; known: {sorted(known)}')
+    os.makedirs(OUT_DIR, exist_ok=True)
+    total = 0
+    for name, torch_str, fn, gen in OPS:
+        if only and name not in only:
+            continue
+        torch.manual_seed(zlib.crc32(name.encode()))
+        o = Op(name, torch_str, fn)
+        gen(o.case)
+        size = write_op(o)
+        total += size
+        print(f'{name}: {len(o.cases)} cases, {size} bytes', file=sys.stderr)
+    index = write_index()
+    print(f'wrote {len(index["ops"])} op files, {index["totalCases"]} cases ({total} bytes this run)',
+          file=sys.stderr)
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])
