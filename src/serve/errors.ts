@@ -1,0 +1,25 @@
+import { TensorScriptError } from '../core/errors.ts';
+
+/**
+ * An error that knows its HTTP status. Everything a client did wrong is a ServeError with a 4xx status;
+ * the server turns it into `{ "error": message }`. Any other thrown value is a server fault (500).
+ */
+export class ServeError extends TensorScriptError {
+  readonly status: number;
+  /** Seconds for the Retry-After header (503 answers). */
+  readonly retryAfter: number | undefined;
+  constructor(op: string, status: number, message: string, retryAfter?: number) {
+    super(op, message);
+    this.name = 'ServeError';
+    this.status = status;
+    this.retryAfter = retryAfter;
+  }
+}
+
+export function badRequest(op: string, message: string): never {
+  throw new ServeError(op, 400, message);
+}
+
+export function notFound(op: string, message: string): never {
+  throw new ServeError(op, 404, message);
+}

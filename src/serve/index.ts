@@ -1,0 +1,24 @@
+export { apiKeyChecker } from './auth.ts';
+export { Batcher, type BatcherHooks, type BatchingOptions, DEFAULT_BATCHING } from './batcher.ts';
+export { ServeError } from './errors.ts';
+export { ServerMetrics } from './metrics.ts';
+export {
+  DATATYPES,
+  type Datatype,
+  isBatchable,
+  type RecordPrediction,
+  type ServedModel,
+  type TensorData,
+  type TensorMap,
+  type TensorSpec,
+  type TensorValue,
+} from './model.ts';
+export { type LoadOptions, ModelRepository, ModelVersion } from './repository.ts';
+export {
+  createServer,
+  type InferenceServer,
+  type ListenOptions,
+  type ServeOptions,
+  type ServerOptions,
+  serve,
+} from './server.ts';

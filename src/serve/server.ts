@@ -1,0 +1,282 @@
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import cors from '@fastify/cors';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { fail } from '../core/errors.ts';
+import { apiKeyChecker } from './auth.ts';
+import type { BatchingOptions } from './batcher.ts';
+import { ServeError } from './errors.ts';
+import { ServerMetrics } from './metrics.ts';
+import type { ServedModel } from './model.ts';
+import { ModelRepository } from './repository.ts';
+import { registerV1 } from './routes-v1.ts';
+import { type RouteContext, registerV2 } from './routes-v2.ts';
+
+export interface ServerOptions {
+  /** Models to load at start, each under its own name and version. */
+  models?: readonly ServedModel[];
+  /** Default dynamic batching for every model (see BatchingOptions). */
+  batching?: Partial<BatchingOptions>;
+  /** Inference requests (v2 infer + v1 predict) handled at once across the server; more get 503. Default 4096. */
+  maxInFlight?: number;
+  /** Deadline of one inference request; later it answers 504. Default 30,000 ms. */
+  requestTimeoutMs?: number;
+  /** Largest request body accepted; larger answers 413. Default 8 MiB. */
+  bodyLimitBytes?: number;
+  /** Seconds sent in Retry-After with every 503. Default 1. */
+  retryAfterSeconds?: number;
+  /** When set, every route except the two server health probes needs one of these keys. */
+  apiKeys?: readonly string[];
+  /** Origins allowed by CORS. CORS is off (no headers sent) unless this lists at least one. */
+  corsOrigins?: readonly string[];
+  /** Serve Prometheus metrics at /metrics. Default true. */
+  metrics?: boolean;
+  /** Also export Node process metrics (memory, event loop lag, GC). Default false. */
+  processMetrics?: boolean;
+  /** Fastify/pino logger setting. Default false (silent). */
+  logger?: FastifyServerOptions['logger'];
+  /** Longest a graceful close waits for in-flight requests before cutting connections. Default 30,000 ms. */
+  shutdownTimeoutMs?: number;
+}
+
+export interface ListenOptions {
+  /** Default 127.0.0.1 (loopback only); use 0.0.0.0 to serve other hosts. */
+  host?: string;
+  /** Default 8080; 0 picks a free port. */
+  port?: number;
+}
+
+export interface InferenceServer {
+  readonly app: FastifyInstance;
+  readonly repository: ModelRepository;
+  readonly metrics: ServerMetrics | undefined;
+  /** `http://host:port` once listening. */
+  readonly url: string | undefined;
+  listen(options?: ListenOptions): Promise<string>;
+  /**
+   * Graceful shutdown: readiness turns false, new connections are refused, requests already received
+   * are answered (batches flush at once), then models are disposed.
+   */
+  close(): Promise<void>;
+}
+
+const SERVER_VERSION: string = (() => {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+})();
+
+/** Health probes stay open without a key so orchestrators can poll them. */
+const AUTH_EXEMPT = new Set(['/v2/health/live', '/v2/health/ready']);
+
+function positiveInt(name: string, v: number | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (!Number.isInteger(v) || v < 1) fail('createServer', `${name} must be a positive integer, got ${v}`);
+  return v;
+}
+
+/** Status and message for an error fastify raised before a handler ran (parsing, limits, schema). */
+function frameworkError(
+  err: FastifyError,
+  op: string,
+  bodyLimit: number,
+): { status: number; message: string } {
+  if (err.validation) return { status: 400, message: `[${op}] invalid request: ${err.message}` };
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, message: `[${op}] request body exceeds the limit of ${bodyLimit} bytes` };
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status: 400, message: `[${op}] malformed JSON body: ${err.message}` };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 415, message: `[${op}] unsupported content type; send application/json` };
+  }
+  const status = err.statusCode ?? 500;
+  if (status >= 400 && status < 500) return { status, message: `[${op}] ${err.message}` };
+  return { status: 500, message: `[${op}] internal server error` };
+}
+
+/** Builds the server (routes, limits, auth, metrics) without listening. */
+export async function createServer(options: ServerOptions = {}): Promise<InferenceServer> {
+  const bodyLimit = positiveInt('bodyLimitBytes', options.bodyLimitBytes, 8 * 1024 * 1024);
+  const maxInFlight = positiveInt('maxInFlight', options.maxInFlight, 4096);
+  const requestTimeoutMs = positiveInt('requestTimeoutMs', options.requestTimeoutMs, 30_000);
+  const retryAfter = positiveInt('retryAfterSeconds', options.retryAfterSeconds, 1);
+  const shutdownTimeoutMs = positiveInt('shutdownTimeoutMs', options.shutdownTimeoutMs, 30_000);
+  const metrics =
+    options.metrics === false ? undefined : new ServerMetrics({ processMetrics: options.processMetrics });
+  const repository = new ModelRepository(options.batching ?? {}, metrics);
+  const checkKey =
+    options.apiKeys !== undefined && options.apiKeys.length > 0 ? apiKeyChecker(options.apiKeys) : undefined;
+
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit,
+    // Slow or stalled clients cannot hold a connection forever.
+    requestTimeout: requestTimeoutMs + 5_000,
+    return503OnClosing: true,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+
+  let closing = false;
+  let inFlight = 0;
+  const ctx: RouteContext = {
+    repository,
+    serverName: 'tensorscript',
+    serverVersion: SERVER_VERSION,
+    requestTimeoutMs,
+    isClosing: () => closing,
+    admit(op) {
+      if (inFlight >= maxInFlight) {
+        throw new ServeError(
+          op,
+          503,
+          `server is at its limit of ${maxInFlight} concurrent inference requests; retry`,
+          retryAfter,
+        );
+      }
+      inFlight++;
+      let released = false;
+      return () => {
+        if (!released) {
+          released = true;
+          inFlight--;
+        }
+      };
+    },
+  };
+
+  if (options.corsOrigins !== undefined && options.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: [...options.corsOrigins],
+      methods: ['GET', 'POST'],
+      allowedHeaders: ['Content-Type', 'Authorization', 'X-API-Key'],
+      exposedHeaders: ['Retry-After'],
+    });
+  }
+
+  if (checkKey !== undefined) {
+    app.addHook('onRequest', async (req, reply) => {
+      if (AUTH_EXEMPT.has(req.url.split('?')[0]!)) return;
+      if (!checkKey(req.headers)) {
+        // One message whatever failed (no key, wrong key, wrong scheme).
+        return reply
+          .code(401)
+          .header('WWW-Authenticate', 'Bearer')
+          .send({ error: '[auth] missing or invalid API key' });
+      }
+    });
+  }
+
+  if (metrics !== undefined) {
+    app.addHook('onResponse', async (req, reply) => {
+      const route = req.routeOptions.url ?? 'unmatched';
+      const labels = { method: req.method, route };
+      metrics.requests.inc({ ...labels, status: String(reply.statusCode) });
+      metrics.latency.observe(labels, reply.elapsedTime / 1000);
+    });
+    app.get('/metrics', async (_req, reply) => {
+      reply.header('Content-Type', metrics.registry.contentType);
+      return metrics.registry.metrics();
+    });
+  }
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const op = (req.routeOptions.config as { op?: string } | undefined)?.op ?? 'server';
+    let status: number;
+    let message: string;
+    if (err instanceof ServeError) {
+      status = err.status;
+      message = err.message;
+      if (err.retryAfter !== undefined) reply.header('Retry-After', String(err.retryAfter));
+    } else {
+      ({ status, message } = frameworkError(err, op, bodyLimit));
+    }
+    if (status >= 500) req.log.error(err);
+    if (status === 503 && !reply.hasHeader('Retry-After')) reply.header('Retry-After', String(retryAfter));
+    return reply.code(status).send({ error: message });
+  });
+
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: `[server] no route for ${req.method} ${req.url.split('?')[0]}` }),
+  );
+
+  registerV2(app, ctx);
+  registerV1(app, ctx);
+
+  for (const m of options.models ?? []) await repository.add(m);
+
+  let url: string | undefined;
+  let closed: Promise<void> | undefined;
+  return {
+    app,
+    repository,
+    metrics,
+    get url() {
+      return url;
+    },
+    async listen(listenOptions: ListenOptions = {}) {
+      await app.listen({ host: listenOptions.host ?? '127.0.0.1', port: listenOptions.port ?? 8080 });
+      const addr = app.server.address() as AddressInfo;
+      const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+      url = `http://${host}:${addr.port}`;
+      return url;
+    },
+    close() {
+      closed ??= (async () => {
+        closing = true;
+        // Queued requests need not wait out their batching delay any more.
+        for (const e of repository.entries()) {
+          e.batcher.hurry();
+          e.recordBatcher?.hurry();
+        }
+        const force = setTimeout(() => app.server.closeAllConnections(), shutdownTimeoutMs);
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(force);
+        }
+        await repository.close();
+      })();
+      return closed;
+    },
+  };
+}
+
+export interface ServeOptions extends ServerOptions, ListenOptions {
+  /** Close gracefully on SIGTERM and SIGINT. Default true. */
+  handleSignals?: boolean;
+}
+
+/**
+ * Starts an inference server: loads `models`, listens (127.0.0.1:8080 unless told otherwise) and closes
+ * gracefully on SIGTERM/SIGINT.
+ *
+ * @example
+ * const server = await serve({ models: [mnist], port: 8080, batching: { maxBatchSize: 32 } });
+ * // POST http://127.0.0.1:8080/v2/models/mnist/infer
+ * await server.close();
+ */
+export async function serve(options: ServeOptions = {}): Promise<InferenceServer> {
+  const server = await createServer(options);
+  await server.listen({ host: options.host, port: options.port });
+  if (options.handleSignals !== false) {
+    const onSignal = () => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      void server.close();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+    server.app.addHook('onClose', async () => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    });
+  }
+  return server;
+}
