@@ -1,0 +1,235 @@
+/*
+ * Single-precision GEMM: C[M,N] (=|+=) op(A)[M,K] @ op(B)[K,N], row-major with leading dimensions.
+ *
+ * Goto/BLIS structure: B is packed in KC x NC panels of 8-column strips, A in MC x KC blocks of 4-row
+ * strips, and a 4x8 register-tile micro-kernel (8 accumulators + 2 B vectors + 1 A splat = 11 of V8's 16
+ * vector registers; 6x8 or 4x12 spill and run at half speed) walks them. Edges are zero-padded in the
+ * packed buffers so the micro-kernel always computes a full tile and only the store is partial.
+ */
+#include "common.h"
+
+#define MR 4
+#define NR 8
+#define KC GEMM_KC
+#define MC GEMM_MC
+#define NC GEMM_NC
+
+/* Floats of packing scratch one thread needs (exported so the JS side sizes its per-thread buffers). */
+EXPORT(gemm_pack_floats) int gemm_pack_floats(void) { return MC * KC + KC * NC; }
+
+static void pack_b(int kc, int nc, const float *B, int ldb, int transB, int k0, int j0, float *dst) {
+  for (int jr = 0; jr < nc; jr += NR) {
+    int nr = MIN(NR, nc - jr);
+    float *d = dst + jr * kc;
+    if (!transB) {
+      const float *s = B + (long)k0 * ldb + j0 + jr;
+      if (nr == NR) {
+        for (int k = 0; k < kc; k++) {
+          wasm_v128_store(d + k * NR, wasm_v128_load(s + (long)k * ldb));
+          wasm_v128_store(d + k * NR + 4, wasm_v128_load(s + (long)k * ldb + 4));
+        }
+      } else {
+        for (int k = 0; k < kc; k++) {
+          for (int j = 0; j < nr; j++) d[k * NR + j] = s[(long)k * ldb + j];
+          for (int j = nr; j < NR; j++) d[k * NR + j] = 0.0f;
+        }
+      }
+    } else {
+      /* B(k, j) = B[j*ldb + k]: each column j is a contiguous row of the stored matrix. */
+      const float *s = B + (long)(j0 + jr) * ldb + k0;
+      int k = 0;
+      if (nr == NR) {
+        for (; k + 4 <= kc; k += 4) {
+          for (int h = 0; h < 2; h++) {
+            f4 r0 = wasm_v128_load(s + (long)(4 * h + 0) * ldb + k);
+            f4 r1 = wasm_v128_load(s + (long)(4 * h + 1) * ldb + k);
+            f4 r2 = wasm_v128_load(s + (long)(4 * h + 2) * ldb + k);
+            f4 r3 = wasm_v128_load(s + (long)(4 * h + 3) * ldb + k);
+            f4 t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5);
+            f4 t1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+            f4 t2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+            f4 t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+            wasm_v128_store(d + (k + 0) * NR + 4 * h, wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5));
+            wasm_v128_store(d + (k + 1) * NR + 4 * h, wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
+            wasm_v128_store(d + (k + 2) * NR + 4 * h, wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5));
+            wasm_v128_store(d + (k + 3) * NR + 4 * h, wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7));
+          }
+        }
+      }
+      for (; k < kc; k++) {
+        for (int j = 0; j < nr; j++) d[k * NR + j] = s[(long)j * ldb + k];
+        for (int j = nr; j < NR; j++) d[k * NR + j] = 0.0f;
+      }
+    }
+  }
+}
+
+static void pack_a(int mc, int kc, const float *A, int lda, int transA, int i0, int k0, float *dst) {
+  for (int ir = 0; ir < mc; ir += MR) {
+    int mr = MIN(MR, mc - ir);
+    float *d = dst + ir * kc;
+    if (transA) {
+      /* A(i, k) = A[k*lda + i]: four consecutive rows of op(A) are one vector. */
+      const float *s = A + (long)k0 * lda + i0 + ir;
+      if (mr == MR) {
+        for (int k = 0; k < kc; k++) wasm_v128_store(d + k * MR, wasm_v128_load(s + (long)k * lda));
+      } else {
+        for (int k = 0; k < kc; k++) {
+          for (int i = 0; i < mr; i++) d[k * MR + i] = s[(long)k * lda + i];
+          for (int i = mr; i < MR; i++) d[k * MR + i] = 0.0f;
+        }
+      }
+    } else {
+      const float *s = A + (long)(i0 + ir) * lda + k0;
+      int k = 0;
+      if (mr == MR) {
+        for (; k + 4 <= kc; k += 4) {
+          f4 r0 = wasm_v128_load(s + k);
+          f4 r1 = wasm_v128_load(s + (long)lda + k);
+          f4 r2 = wasm_v128_load(s + 2L * lda + k);
+          f4 r3 = wasm_v128_load(s + 3L * lda + k);
+          f4 t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5);
+          f4 t1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+          f4 t2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+          f4 t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+          wasm_v128_store(d + (k + 0) * MR, wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5));
+          wasm_v128_store(d + (k + 1) * MR, wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
+          wasm_v128_store(d + (k + 2) * MR, wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5));
+          wasm_v128_store(d + (k + 3) * MR, wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7));
+        }
+      }
+      for (; k < kc; k++) {
+        for (int i = 0; i < mr; i++) d[k * MR + i] = s[(long)i * lda + k];
+        for (int i = mr; i < MR; i++) d[k * MR + i] = 0.0f;
+      }
+    }
+  }
+}
+
+static void micro_4x8(int kc, const float *pa, const float *pb, float *c, int ldc, int mr, int nr, int acc) {
+  f4 c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  for (int k = 0; k < kc; k++) {
+    f4 b0 = wasm_v128_load(pb), b1 = wasm_v128_load(pb + 4);
+    f4 a = wasm_v128_load32_splat(pa);
+    c00 = MADD(a, b0, c00);
+    c01 = MADD(a, b1, c01);
+    a = wasm_v128_load32_splat(pa + 1);
+    c10 = MADD(a, b0, c10);
+    c11 = MADD(a, b1, c11);
+    a = wasm_v128_load32_splat(pa + 2);
+    c20 = MADD(a, b0, c20);
+    c21 = MADD(a, b1, c21);
+    a = wasm_v128_load32_splat(pa + 3);
+    c30 = MADD(a, b0, c30);
+    c31 = MADD(a, b1, c31);
+    pa += MR;
+    pb += NR;
+  }
+  if (mr == MR && nr == NR) {
+    float *r0 = c, *r1 = c + ldc, *r2 = c + 2L * ldc, *r3 = c + 3L * ldc;
+    if (acc) {
+      c00 = wasm_f32x4_add(c00, wasm_v128_load(r0));
+      c01 = wasm_f32x4_add(c01, wasm_v128_load(r0 + 4));
+      c10 = wasm_f32x4_add(c10, wasm_v128_load(r1));
+      c11 = wasm_f32x4_add(c11, wasm_v128_load(r1 + 4));
+      c20 = wasm_f32x4_add(c20, wasm_v128_load(r2));
+      c21 = wasm_f32x4_add(c21, wasm_v128_load(r2 + 4));
+      c30 = wasm_f32x4_add(c30, wasm_v128_load(r3));
+      c31 = wasm_f32x4_add(c31, wasm_v128_load(r3 + 4));
+    }
+    wasm_v128_store(r0, c00);
+    wasm_v128_store(r0 + 4, c01);
+    wasm_v128_store(r1, c10);
+    wasm_v128_store(r1 + 4, c11);
+    wasm_v128_store(r2, c20);
+    wasm_v128_store(r2 + 4, c21);
+    wasm_v128_store(r3, c30);
+    wasm_v128_store(r3 + 4, c31);
+    return;
+  }
+  float t[MR * NR] __attribute__((aligned(16)));
+  wasm_v128_store(t + 0, c00);
+  wasm_v128_store(t + 4, c01);
+  wasm_v128_store(t + 8, c10);
+  wasm_v128_store(t + 12, c11);
+  wasm_v128_store(t + 16, c20);
+  wasm_v128_store(t + 20, c21);
+  wasm_v128_store(t + 24, c30);
+  wasm_v128_store(t + 28, c31);
+  for (int i = 0; i < mr; i++) {
+    for (int j = 0; j < nr; j++) {
+      float v = t[i * NR + j];
+      c[(long)i * ldc + j] = acc ? c[(long)i * ldc + j] + v : v;
+    }
+  }
+}
+
+void ts_gemm(int M, int N, int K, const float *A, int lda, int transA, const float *B, int ldb, int transB,
+             float *C, int ldc, int accumulate, float *packA, float *packB) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    if (!accumulate)
+      for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) C[(long)i * ldc + j] = 0.0f;
+    return;
+  }
+  for (int jc = 0; jc < N; jc += NC) {
+    int nc = MIN(NC, N - jc);
+    for (int pc = 0; pc < K; pc += KC) {
+      int kc = MIN(KC, K - pc);
+      int acc = accumulate || pc > 0;
+      pack_b(kc, nc, B, ldb, transB, pc, jc, packB);
+      for (int ic = 0; ic < M; ic += MC) {
+        int mc = MIN(MC, M - ic);
+        pack_a(mc, kc, A, lda, transA, ic, pc, packA);
+        for (int jr = 0; jr < nc; jr += NR) {
+          for (int ir = 0; ir < mc; ir += MR) {
+            micro_4x8(kc, packA + ir * kc, packB + jr * kc, C + (long)(ic + ir) * ldc + jc + jr, ldc,
+                      MIN(MR, mc - ir), MIN(NR, nc - jr), acc);
+          }
+        }
+      }
+    }
+  }
+}
+
+/*
+ * Batched matmul task. args: A B C M N K transA transB batch strideA strideB accumulate packBase.
+ * Many small matrices are shared out whole; otherwise each matrix is split by rows (blocks of 4) or
+ * columns (blocks of 8), whichever is longer, so each thread packs only its own part of one operand.
+ */
+EXPORT(k_matmul) void k_matmul(const int32_t *args, int tid, int nt) {
+  const float *A = (const float *)args[0];
+  const float *B = (const float *)args[1];
+  float *C = (float *)args[2];
+  int M = args[3], N = args[4], K = args[5], transA = args[6], transB = args[7], batch = args[8];
+  int strideA = args[9], strideB = args[10], accumulate = args[11];
+  float *packA = (float *)args[12] + (long)tid * gemm_pack_floats();
+  float *packB = packA + MC * KC;
+  int lda = transA ? M : K, ldb = transB ? K : N;
+  long per = (long)M * N * K;
+  if (nt == 1 || batch >= 2 * nt || (batch >= nt && per < 64L * 64 * 64)) {
+    int b0, b1;
+    share(batch, 1, tid, nt, &b0, &b1);
+    for (int b = b0; b < b1; b++)
+      ts_gemm(M, N, K, A + (long)b * strideA, lda, transA, B + (long)b * strideB, ldb, transB, C + (long)b * M * N,
+              N, accumulate, packA, packB);
+    return;
+  }
+  for (int b = 0; b < batch; b++) {
+    const float *a = A + (long)b * strideA, *bb = B + (long)b * strideB;
+    float *c = C + (long)b * M * N;
+    int s, e;
+    if (M >= N) {
+      share(M, MR, tid, nt, &s, &e);
+      if (e > s)
+        ts_gemm(e - s, N, K, transA ? a + s : a + (long)s * lda, lda, transA, bb, ldb, transB, c + (long)s * N, N,
+                accumulate, packA, packB);
+    } else {
+      share(N, NR, tid, nt, &s, &e);
+      if (e > s)
+        ts_gemm(M, e - s, K, a, lda, transA, transB ? bb + (long)s * ldb : bb + s, ldb, transB, c + s, N,
+                accumulate, packA, packB);
+    }
+  }
+}
