@@ -712,6 +712,364 @@ def _(c):
     x[2, 4] = float('-inf')
     c('some_neg_inf', [T(x), V(1), V(False)])
 
+
+# ----------------------------------------------------------------------------------------------------
+# matmul, conv2d, pooling
+# ----------------------------------------------------------------------------------------------------
+
+MM_TOL = (1e-5, 1e-5)
+
+
+@op('matmul', 'torch.matmul(a, b)', torch.matmul)
+def _(c):
+    t = MM_TOL
+    c('vec_vec', [T(rn(5)), T(rn(5))], tol=t)
+    c('vec_mat', [T(rn(3)), T(rn(3, 5))], tol=t)
+    c('mat_vec', [T(rn(3, 5)), T(rn(5))], tol=t)
+    c('mat_mat_odd', [T(rn(3, 5)), T(rn(5, 7))], tol=t)
+    c('batch1_mat_mat', [T(rn(1, 3, 5)), T(rn(5, 2))], tol=t)
+    c('batched_3d', [T(rn(2, 3, 5)), T(rn(2, 5, 4))], tol=t)
+    c('broadcast_batch_4d_3d', [T(rn(2, 1, 3, 5)), T(rn(3, 5, 4))], tol=t)
+    c('batched_3d_vec', [T(rn(2, 3, 5)), T(rn(5))], tol=t)
+    c('vec_batched_3d', [T(rn(3)), T(rn(2, 3, 4))], tol=t)
+    c('transposed_views', [T(rn(5, 3), view={'transpose': [0, 1]}), T(rn(7, 5), view={'transpose': [0, 1]})],
+      tol=t)
+    c('batched_permuted_view', [T(rn(5, 2, 3), view={'permute': [1, 2, 0]}), T(rn(2, 5, 4))], tol=t)
+    c('sliced_view', [T(rn(6, 5), view={'slice': [[0, 6, 2], [0, 5, 1]]}), T(rn(5, 3))], tol=t)
+    c('inner_dim_zero', [T(rn(3, 0)), T(rn(0, 4))], tol=t)
+    c('long_inner_dim', [T(rn(2, 200)), T(rn(200, 3))], tol=t)
+    c('large_magnitude', [T(big(3, 4, lo=10, hi=100)), T(big(4, 2, lo=10, hi=100))], tol=t)
+
+
+def conv2d_fn(x, w, b, **kw):
+    return F.conv2d(x, w, b, **kw)
+
+
+CONV_TOL = (1e-5, 1e-5)
+
+
+@op('conv2d', 'torch.nn.functional.conv2d(x, w, b, stride=, padding=, dilation=, groups=)', conv2d_fn)
+def _(c):
+    t = CONV_TOL
+    c('basic_3x3', [T(rn(2, 2, 5, 7)), T(rn(3, 2, 3, 3)), T(rn(3))], tol=t)
+    c('stride2', [T(rn(2, 3, 7, 7)), T(rn(4, 3, 3, 3)), T(rn(4))], {'stride': 2}, tol=t)
+    c('padding1', [T(rn(1, 2, 5, 5)), T(rn(3, 2, 3, 3)), T(rn(3))], {'padding': 1}, tol=t)
+    c('dilation2', [T(rn(1, 2, 7, 6)), T(rn(2, 2, 3, 3)), T(rn(2))], {'dilation': 2}, tol=t)
+    c('groups2', [T(rn(2, 4, 5, 5)), T(rn(6, 2, 3, 3)), T(rn(6))], {'groups': 2}, tol=t)
+    c('depthwise_groups3', [T(rn(1, 3, 5, 5)), T(rn(3, 1, 3, 3)), T(rn(3))], {'groups': 3, 'padding': 1}, tol=t)
+    c('no_bias', [T(rn(2, 3, 5, 5)), T(rn(2, 3, 3, 3)), V(None)], tol=t)
+    c('pairs_stride_padding', [T(rn(1, 2, 7, 5)), T(rn(3, 2, 3, 2)), T(rn(3))],
+      {'stride': [2, 1], 'padding': [1, 2]}, tol=t)
+    c('all_options', [T(rn(2, 4, 9, 8)), T(rn(4, 2, 3, 3)), T(rn(4))],
+      {'stride': [2, 3], 'padding': [2, 1], 'dilation': [2, 1], 'groups': 2}, tol=t)
+    c('kernel_1x1', [T(rn(2, 3, 4, 5)), T(rn(5, 3, 1, 1)), T(rn(5))], tol=t)
+    c('kernel_equals_input', [T(rn(2, 2, 3, 3)), T(rn(4, 2, 3, 3)), T(rn(4))], tol=t)
+    c('noncontiguous_input', [T(rn(2, 5, 3, 5), view={'permute': [0, 2, 3, 1]}), T(rn(2, 3, 3, 3)), T(rn(2))],
+      {'padding': 1}, tol=t)
+    c('stride_larger_than_kernel', [T(rn(1, 1, 7, 7)), T(rn(2, 1, 2, 2)), T(rn(2))], {'stride': 3}, tol=t)
+
+
+def pool_fn(fn):
+    def f(x, **kw):
+        return fn(x, **kw)
+    return f
+
+
+@op('maxPool2d', 'torch.nn.functional.max_pool2d(x, kernel_size=, stride=, padding=, dilation=, ceil_mode=)',
+    pool_fn(F.max_pool2d))
+def _(c):
+    c('k2_default_stride', [T(distinct(2, 3, 6, 6))], {'kernelSize': 2})
+    c('k3_s2_p1', [T(distinct(1, 2, 7, 7))], {'kernelSize': 3, 'stride': 2, 'padding': 1})
+    c('odd_input_floor', [T(distinct(2, 1, 7, 5))], {'kernelSize': 2, 'stride': 2})
+    c('ceil_mode', [T(distinct(2, 1, 7, 5))], {'kernelSize': 2, 'stride': 2, 'ceilMode': True})
+    c('ceil_mode_padding', [T(distinct(1, 2, 6, 6))], {'kernelSize': 3, 'stride': 2, 'padding': 1, 'ceilMode': True})
+    c('dilation2', [T(distinct(1, 2, 7, 7))], {'kernelSize': 2, 'stride': 1, 'dilation': 2})
+    c('pairs', [T(distinct(1, 2, 5, 7))], {'kernelSize': [2, 3], 'stride': [1, 2], 'padding': [1, 1]})
+    c('overlapping_windows', [T(distinct(1, 1, 5, 5))], {'kernelSize': 3, 'stride': 1})
+    c('negative_values_with_padding', [T(distinct(1, 1, 4, 4) - 100.0)], {'kernelSize': 3, 'stride': 2, 'padding': 1})
+    c('noncontiguous', [T(distinct(2, 6, 6, 3), view={'permute': [0, 3, 1, 2]})], {'kernelSize': 2})
+    c('unbatched_3d', [T(distinct(2, 5, 5))], {'kernelSize': 2})
+
+
+@op('avgPool2d',
+    'torch.nn.functional.avg_pool2d(x, kernel_size=, stride=, padding=, ceil_mode=, count_include_pad=)',
+    pool_fn(F.avg_pool2d))
+def _(c):
+    c('k2_default_stride', [T(rn(2, 3, 6, 6))], {'kernelSize': 2})
+    c('k3_s2_p1_include_pad', [T(rn(1, 2, 7, 7))], {'kernelSize': 3, 'stride': 2, 'padding': 1})
+    c('k3_s2_p1_exclude_pad', [T(rn(1, 2, 7, 7))],
+      {'kernelSize': 3, 'stride': 2, 'padding': 1, 'countIncludePad': False})
+    c('odd_input_floor', [T(rn(2, 1, 7, 5))], {'kernelSize': 2, 'stride': 2})
+    c('ceil_mode', [T(rn(2, 1, 7, 5))], {'kernelSize': 2, 'stride': 2, 'ceilMode': True})
+    c('ceil_mode_padding_include', [T(rn(1, 2, 6, 6))],
+      {'kernelSize': 3, 'stride': 2, 'padding': 1, 'ceilMode': True, 'countIncludePad': True})
+    c('ceil_mode_padding_exclude', [T(rn(1, 2, 6, 6))],
+      {'kernelSize': 3, 'stride': 2, 'padding': 1, 'ceilMode': True, 'countIncludePad': False})
+    c('pairs', [T(rn(1, 2, 5, 7))], {'kernelSize': [2, 3], 'stride': [1, 2], 'padding': [1, 1]})
+    c('noncontiguous', [T(rn(2, 6, 6, 3), view={'permute': [0, 3, 1, 2]})], {'kernelSize': 2})
+    c('large_magnitude', [T(big(1, 1, 4, 4))], {'kernelSize': 2})
+    c('unbatched_3d', [T(rn(2, 5, 5))], {'kernelSize': 2})
+
+
+@op('adaptiveAvgPool2d', 'torch.nn.functional.adaptive_avg_pool2d(x, output_size)', F.adaptive_avg_pool2d)
+def _(c):
+    c('divisible_6x6_to_3x3', [T(rn(2, 3, 6, 6)), V([3, 3])])
+    c('non_divisible_5x7_to_3x2', [T(rn(1, 2, 5, 7)), V([3, 2])])
+    c('global_int_1', [T(rn(2, 3, 5, 5)), V(1)])
+    c('upsample_3x3_to_5x4', [T(rn(1, 1, 3, 3)), V([5, 4])])
+    c('noncontiguous', [T(rn(2, 7, 5, 3), view={'permute': [0, 3, 1, 2]}), V(2)])
+    c('unbatched_3d', [T(rn(2, 5, 5)), V([2, 3])])
+
+
+# ----------------------------------------------------------------------------------------------------
+# softmax / logSoftmax
+# ----------------------------------------------------------------------------------------------------
+
+def softmax_cases(c):
+    c('last_dim', [T(rn(3, 5)), V(-1)])
+    c('dim0', [T(rn(5, 3)), V(0)])
+    c('middle_dim_3d', [T(rn(2, 5, 3)), V(1)])
+    c('batch1', [T(rn(1, 7)), V(1)])
+    c('noncontiguous', [T(rn(5, 3), view={'transpose': [0, 1]}), V(-1)])
+    c('large_1e3_1e4', [T(ru(3, 5, lo=1e3, hi=1e4)), V(-1)])
+    c('large_spread', [T(big(3, 5)), V(1)])
+    c('large_close_values', [T(rn(3, 5, scale=3, shift=5e3)), V(1)])
+    x = rn(3, 5)
+    x[0, 1] = float('-inf')
+    x[1, 3] = float('-inf')
+    x[1, 4] = float('-inf')
+    c('masked_neg_inf', [T(x), V(1)])
+    c('scalar', [T(rn(1).reshape(())), V(0)])
+    c('single_class', [T(rn(4, 1)), V(1)])
+
+
+@op('softmax', 'torch.nn.functional.softmax(x, dim)', F.softmax)
+def _(c):
+    softmax_cases(c)
+
+
+@op('logSoftmax', 'torch.nn.functional.log_softmax(x, dim)', F.log_softmax)
+def _(c):
+    softmax_cases(c)
+
+
+# ----------------------------------------------------------------------------------------------------
+# embedding / gather / indexSelect / scatterAdd
+# ----------------------------------------------------------------------------------------------------
+
+def embedding_fn(idx, w, **kw):
+    return F.embedding(idx, w, **kw)
+
+
+@op('embedding', 'torch.nn.functional.embedding(indices, weight, padding_idx=)', embedding_fn)
+def _(c):
+    c('basic_2d_indices', [T(ri(2, 3, lo=0, hi=7)), T(rn(7, 4))])
+    c('repeated_indices_accumulate', [T(tval([[1, 3, 1], [3, 3, 0]], torch.int64)), T(rn(5, 3))])
+    c('padding_idx_0', [T(tval([[0, 2, 0, 1], [4, 0, 3, 2]], torch.int64)), T(rn(5, 3))], {'paddingIdx': 0})
+    c('padding_idx_negative', [T(tval([4, 2, 4, 1], torch.int64)), T(rn(5, 3))], {'paddingIdx': -1})
+    c('one_d_indices', [T(ri(5, lo=0, hi=6)), T(rn(6, 5))])
+    c('scalar_index', [T(tval(2, torch.int64)), T(rn(4, 3))])
+    c('batch1_3d_indices', [T(ri(1, 2, 3, lo=0, hi=4)), T(rn(4, 2))])
+    c('empty_indices', [T(ri(0, lo=0, hi=4)), T(rn(4, 3))])
+
+
+@op('gather', 'torch.gather(x, dim, index)', torch.gather)
+def _(c):
+    c('dim0', [T(rn(3, 5)), V(0), T(ri(2, 5, lo=0, hi=3))])
+    c('dim1', [T(rn(3, 5)), V(1), T(ri(3, 4, lo=0, hi=5))])
+    c('dim_neg1_3d_smaller_index', [T(rn(2, 3, 5)), V(-1), T(ri(2, 2, 3, lo=0, hi=5))])
+    c('repeated_indices_accumulate', [T(rn(2, 4)), V(1), T(tval([[1, 1, 1, 3, 1], [0, 0, 2, 2, 3]], torch.int64))])
+    c('noncontiguous', [T(rn(5, 3), view={'transpose': [0, 1]}), V(1), T(ri(3, 2, lo=0, hi=5))])
+    c('pick_class_log_probs', [T(rn(4, 7)), V(1), T(ri(4, 1, lo=0, hi=7))])
+
+
+@op('indexSelect', 'torch.index_select(x, dim, index)', torch.index_select)
+def _(c):
+    c('dim0', [T(rn(5, 3)), V(0), T(tval([4, 0, 2], torch.int64))])
+    c('dim1_repeats', [T(rn(3, 5)), V(1), T(tval([1, 1, 4, 0, 1], torch.int64))])
+    c('dim_neg1_3d', [T(rn(2, 3, 4)), V(-1), T(tval([3, 0], torch.int64))])
+    c('noncontiguous', [T(rn(5, 3), view={'transpose': [0, 1]}), V(1), T(tval([2, 4], torch.int64))])
+    c('empty_index', [T(rn(3, 5)), V(0), T(ri(0, lo=0, hi=3))])
+    c('one_d', [T(rn(7)), V(0), T(tval([6, 0, 3, 3], torch.int64))])
+
+
+@op('scatterAdd', 'torch.scatter_add(x, dim, index, src)', torch.scatter_add)
+def _(c):
+    c('dim0', [T(rn(3, 5)), V(0), T(ri(2, 5, lo=0, hi=3)), T(rn(2, 5))])
+    c('dim1_repeats', [T(rn(3, 4)), V(1), T(tval([[0, 0, 3, 0, 1], [2, 2, 2, 2, 2], [1, 3, 3, 0, 0]], torch.int64)),
+                       T(rn(3, 5))])
+    # (torch 1.13 cannot differentiate src when index is smaller than src, so src matches index here)
+    c('index_smaller_than_x', [T(rn(4, 5)), V(1), T(ri(2, 3, lo=0, hi=5)), T(rn(2, 3))])
+    c('dim_neg1_3d', [T(rn(2, 3, 4)), V(-1), T(ri(2, 3, 2, lo=0, hi=4)), T(rn(2, 3, 2))])
+    c('noncontiguous', [T(rn(5, 3), view={'transpose': [0, 1]}), V(0), T(ri(2, 5, lo=0, hi=3)),
+                        T(rn(5, 2), view={'transpose': [0, 1]})])
+    c('zeros_base_bincount_like', [T(torch.zeros(4), grad=False), V(0), T(tval([0, 3, 3, 1, 3], torch.int64)),
+                                   T(rn(5))])
+
+
+# ----------------------------------------------------------------------------------------------------
+# Joining and splitting
+# ----------------------------------------------------------------------------------------------------
+
+@op('cat', 'torch.cat(tensors, dim)', torch.cat)
+def _(c):
+    c('dim0_odd', [TL([T(rn(3, 5)), T(rn(1, 5)), T(rn(7, 5))]), V(0)])
+    c('dim1', [TL([T(rn(3, 2)), T(rn(3, 5))]), V(1)])
+    c('dim_neg1_3d', [TL([T(rn(2, 3, 1)), T(rn(2, 3, 4)), T(rn(2, 3, 2))]), V(-1)])
+    c('with_empty_member', [TL([T(rn(3, 5)), T(rn(0, 5)), T(rn(2, 5))]), V(0)])
+    c('noncontiguous_members', [TL([T(rn(5, 3), view={'transpose': [0, 1]}),
+                                    T(rn(3, 8), view={'slice': [[0, 3, 1], [0, 8, 2]]})]), V(1)])
+    c('single_tensor', [TL([T(rn(2, 3))]), V(0)])
+    c('mixed_requires_grad', [TL([T(rn(2, 3), grad=False), T(rn(2, 3))]), V(0)])
+    c('one_d', [TL([T(rn(3)), T(rn(5))]), V(0)])
+
+
+@op('stack', 'torch.stack(tensors, dim)', torch.stack)
+def _(c):
+    c('dim0', [TL([T(rn(3, 5)), T(rn(3, 5)), T(rn(3, 5))]), V(0)])
+    c('dim1', [TL([T(rn(3, 5)), T(rn(3, 5))]), V(1)])
+    c('dim_neg1_new_last', [TL([T(rn(2, 3)), T(rn(2, 3)), T(rn(2, 3))]), V(-1)])
+    c('scalars', [TL([T(rn(1).reshape(())), T(rn(1).reshape(())), T(rn(1).reshape(()))]), V(0)])
+    c('noncontiguous_members', [TL([T(rn(5, 3), view={'transpose': [0, 1]}), T(rn(3, 5))]), V(1)])
+    c('single_tensor', [TL([T(rn(1, 7))]), V(0)])
+
+
+def split_fn(x, s, dim):
+    return list(torch.split(x, s, dim))
+
+
+@op('split', 'torch.split(x, split_size_or_sections, dim) -> list', split_fn)
+def _(c):
+    c('size2_of_5_remainder', [T(rn(5, 3)), V(2), V(0)])
+    c('sections_1_3_3', [T(rn(2, 7)), V([1, 3, 3]), V(1)])
+    c('size_larger_than_dim', [T(rn(3, 4)), V(5), V(0)])
+    c('dim_neg1_3d', [T(rn(2, 3, 6)), V(4), V(-1)])
+    c('noncontiguous', [T(rn(5, 3), view={'transpose': [0, 1]}), V(2), V(1)])
+    c('sections_with_zero', [T(rn(4, 3)), V([2, 0, 2]), V(0)])
+
+
+def chunk_fn(x, n, dim):
+    return list(torch.chunk(x, n, dim))
+
+
+@op('chunk', 'torch.chunk(x, chunks, dim) -> list', chunk_fn)
+def _(c):
+    c('7_into_3', [T(rn(7, 2)), V(3), V(0)])
+    c('5_into_4_gives_3', [T(rn(2, 5)), V(4), V(1)])
+    c('6_into_3_even', [T(rn(3, 6)), V(3), V(-1)])
+    c('more_chunks_than_size', [T(rn(2, 3)), V(5), V(0)])
+    c('noncontiguous', [T(rn(5, 3), view={'transpose': [0, 1]}), V(2), V(1)])
+
+
+# ----------------------------------------------------------------------------------------------------
+# Views
+# ----------------------------------------------------------------------------------------------------
+
+@op('reshape', 'torch.reshape(x, shape)', torch.reshape)
+def _(c):
+    c('2d_to_3d', [T(rn(3, 4)), V([2, 3, 2])])
+    c('infer_minus1', [T(rn(3, 5)), V([5, -1])])
+    c('flatten_all', [T(rn(2, 3, 5)), V([-1])])
+    c('noncontiguous_needs_copy', [T(rn(5, 3), view={'transpose': [0, 1]}), V([15])])
+    c('permuted_to_2d', [T(rn(2, 3, 4), view={'permute': [2, 0, 1]}), V([4, 6])])
+    c('one_to_scalar', [T(rn(1)), V([])])
+    c('scalar_to_1x1', [T(rn(1).reshape(())), V([1, 1])])
+    c('empty', [T(rn(0, 3)), V([3, 0])])
+
+
+@op('transpose', 'torch.transpose(x, dim0, dim1)', torch.transpose)
+def _(c):
+    c('2d', [T(rn(3, 5)), V(0), V(1)])
+    c('3d_negative_dims', [T(rn(2, 3, 5)), V(-1), V(0)])
+    c('same_dim', [T(rn(3, 4)), V(1), V(1)])
+    c('of_view', [T(rn(4, 3, 5), view={'permute': [1, 2, 0]}), V(0), V(2)])
+
+
+@op('permute', 'torch.permute(x, dims)', torch.permute)
+def _(c):
+    c('3d', [T(rn(2, 3, 5)), V([2, 0, 1])])
+    c('4d_negative_dims', [T(rn(1, 2, 3, 4)), V([-1, 0, -2, 1])])
+    c('identity', [T(rn(3, 4)), V([0, 1])])
+    c('of_view', [T(rn(4, 3, 5), view={'slice': [[0, 4, 2], [0, 3, 1], [1, 5, 1]]}), V([1, 2, 0])])
+
+
+@op('narrow', 'torch.narrow(x, dim, start, length)', torch.narrow)
+def _(c):
+    c('dim0', [T(rn(5, 3)), V(0), V(1), V(3)])
+    c('dim1', [T(rn(3, 7)), V(1), V(2), V(4)])
+    c('dim_neg1_3d', [T(rn(2, 3, 5)), V(-1), V(0), V(2)])
+    c('length_zero', [T(rn(3, 4)), V(1), V(2), V(0)])
+    c('of_view', [T(rn(5, 4), view={'transpose': [0, 1]}), V(1), V(1), V(3)])
+    c('negative_start', [T(rn(3, 6)), V(1), V(-4), V(3)])
+
+
+def expand_fn(x, sizes):
+    return x.expand(*sizes)
+
+
+@op('expand', 'torch.Tensor.expand(x, *sizes)', expand_fn)
+def _(c):
+    c('column_to_matrix', [T(rn(3, 1)), V([3, 5])])
+    c('minus1_keeps', [T(rn(1, 4)), V([3, -1])])
+    c('new_leading_dims', [T(rn(3, 1)), V([2, 3, 5])])
+    c('scalar', [T(rn(1).reshape(())), V([2, 3])])
+    c('no_op', [T(rn(2, 3)), V([2, 3])])
+    c('of_view', [T(rn(1, 3), view={'transpose': [0, 1]}), V([3, 4])])
+
+
+def squeeze_fn(x, dim):
+    return torch.squeeze(x) if dim is None else torch.squeeze(x, dim)
+
+
+@op('squeeze', 'torch.squeeze(x) when dim is None, else torch.squeeze(x, dim)', squeeze_fn)
+def _(c):
+    c('all_ones_removed', [T(rn(1, 3, 1, 5)), V(None)])
+    c('dim0', [T(rn(1, 3, 5)), V(0)])
+    c('dim_neg1', [T(rn(3, 1)), V(-1)])
+    c('non_size1_dim_is_noop', [T(rn(3, 5)), V(1)])
+    c('to_scalar', [T(rn(1, 1)), V(None)])
+    c('of_view', [T(rn(3, 1, 5), view={'permute': [1, 2, 0]}), V(0)])
+
+
+@op('unsqueeze', 'torch.unsqueeze(x, dim)', torch.unsqueeze)
+def _(c):
+    c('dim0', [T(rn(3, 5)), V(0)])
+    c('dim_neg1', [T(rn(3, 5)), V(-1)])
+    c('middle', [T(rn(3, 5)), V(1)])
+    c('scalar', [T(rn(1).reshape(())), V(0)])
+    c('of_view', [T(rn(5, 3), view={'transpose': [0, 1]}), V(2)])
+
+
+@op('flatten', 'torch.flatten(x, start_dim, end_dim)', torch.flatten)
+def _(c):
+    c('all', [T(rn(2, 3, 4)), V(0), V(-1)])
+    c('from1', [T(rn(2, 3, 2, 2)), V(1), V(-1)])
+    c('middle', [T(rn(2, 3, 2, 2)), V(1), V(2)])
+    c('single_dim_noop', [T(rn(3, 4)), V(1), V(1)])
+    c('scalar_to_1d', [T(rn(1).reshape(())), V(0), V(-1)])
+    c('of_view', [T(rn(4, 3, 2), view={'permute': [2, 1, 0]}), V(0), V(1)])
+
+
+def index_fn(x, spec):
+    key = tuple(slice(*s) if isinstance(s, list) else s for s in spec)
+    return x[key]
+
+
+@op('index', 'x[spec] with spec[i] an int (select, removes the dim) or [start, stop, step] (Python slice)',
+    index_fn)
+def _(c):
+    c('step2_rows', [T(rn(7, 3)), V([[0, 7, 2]])])
+    c('both_dims', [T(rn(5, 6)), V([[1, 4, 1], [0, 6, 3]])])
+    c('int_select_removes_dim', [T(rn(3, 5)), V([1])])
+    c('mixed_int_and_slice', [T(rn(2, 3, 5)), V([[0, 2, 1], 2, [1, 5, 2]])])
+    c('negative_bounds', [T(rn(4, 6)), V([[-3, None, 1], [None, -1, 2]])])
+    c('negative_int', [T(rn(4, 3)), V([-1, [0, 3, 2]])])
+    c('nulls_full_range', [T(rn(3, 4)), V([[None, None, None], [1, None, None]])])
+    c('out_of_range_stop_clamped', [T(rn(3, 4)), V([[1, 100, 1]])])
+    c('empty_result', [T(rn(3, 4)), V([[2, 1, 1]])])
+    c('of_view', [T(rn(5, 4), view={'transpose': [0, 1]}), V([[0, 4, 3], [1, 5, 2]])])
+    c('all_ints_to_scalar', [T(rn(3, 4)), V([2, 1])])
+
 # ----------------------------------------------------------------------------------------------------
 # Main
 # ----------------------------------------------------------------------------------------------------
