@@ -25,6 +25,11 @@ export interface BatcherHooks {
   onQueueDepth?(depth: number): void;
 }
 
+/** A result slot of a batch that failed for its own request only (e.g. one unreadable record). */
+export class ItemFailure {
+  constructor(readonly error: unknown) {}
+}
+
 interface Pending<Req, Res> {
   readonly req: Req;
   readonly rows: number;
@@ -39,7 +44,7 @@ interface Pending<Req, Res> {
  * Dynamic batching: requests queue up and are handed to `run` together once `maxBatchSize` rows are
  * waiting or the oldest has waited `maxQueueDelayMs`. While a batch runs, new requests keep queueing,
  * so under load batches fill by themselves. `run` gets the requests in order and must answer one
- * result per request.
+ * result per request (an ItemFailure rejects just that request).
  */
 export class Batcher<Req, Res> {
   readonly options: BatchingOptions;
@@ -52,7 +57,7 @@ export class Batcher<Req, Res> {
 
   constructor(
     private readonly label: string,
-    private readonly run: (reqs: Req[]) => Promise<Res[]>,
+    private readonly run: (reqs: Req[]) => Promise<(Res | ItemFailure)[]>,
     options: Partial<BatchingOptions> = {},
     private readonly hooks: BatcherHooks = {},
   ) {
@@ -208,7 +213,8 @@ export class Batcher<Req, Res> {
             return;
           }
           batch.forEach((p, i) => {
-            this.settle(p, () => p.resolve(results[i]!));
+            const r = results[i];
+            this.settle(p, () => (r instanceof ItemFailure ? p.reject(r.error) : p.resolve(r as Res)));
           });
         },
         (err: unknown) => {

@@ -1,5 +1,11 @@
 export { apiKeyChecker } from './auth.ts';
-export { Batcher, type BatcherHooks, type BatchingOptions, DEFAULT_BATCHING } from './batcher.ts';
+export {
+  Batcher,
+  type BatcherHooks,
+  type BatchingOptions,
+  DEFAULT_BATCHING,
+  ItemFailure,
+} from './batcher.ts';
 export { ServeError } from './errors.ts';
 export { ServerMetrics } from './metrics.ts';
 export {

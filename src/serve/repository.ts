@@ -1,6 +1,6 @@
 import { check, fmtShape } from '../core/errors.ts';
-import { Batcher, type BatchingOptions } from './batcher.ts';
-import { badRequest, notFound } from './errors.ts';
+import { Batcher, type BatchingOptions, ItemFailure } from './batcher.ts';
+import { badRequest, notFound, ServeError } from './errors.ts';
 import type { ServerMetrics } from './metrics.ts';
 import type { RecordPrediction, ServedModel, TensorMap } from './model.ts';
 import { DATATYPES, isBatchable } from './model.ts';
@@ -10,10 +10,10 @@ import { singleRunner, tensorBatchRunner } from './tensor-batch.ts';
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 export function checkName(op: string, kind: 'model name' | 'version', s: string): void {
-  if (!NAME_RE.test(s) || s.includes('..')) {
+  if (typeof s !== 'string' || !NAME_RE.test(s) || s.includes('..')) {
     badRequest(
       op,
-      `invalid ${kind} ${JSON.stringify(s.slice(0, 140))}: expected 1-128 characters from A-Z a-z 0-9 _ . - starting with a letter or digit, without '..'`,
+      `invalid ${kind} ${JSON.stringify(String(s).slice(0, 140))}: expected 1-128 characters from A-Z a-z 0-9 _ . - starting with a letter or digit, without '..'`,
     );
   }
 }
@@ -69,18 +69,32 @@ export class ModelVersion {
   }
 }
 
-/** Joins the records of several requests into one `predictRecords` call and splits the answer. */
+/**
+ * Joins the records of several requests into one `predictRecords` call and splits the answer. When the
+ * joined call rejects a record as a client error, each request is retried alone so only the request
+ * with the bad record fails.
+ */
 function recordRunner(
   model: ServedModel,
   label: string,
-): (reqs: (readonly unknown[])[]) => Promise<RecordPrediction[][]> {
-  return async (reqs) => {
-    const all = reqs.flat();
-    const preds = await model.predictRecords!(all);
-    if (!Array.isArray(preds) || preds.length !== all.length) {
+): (reqs: (readonly unknown[])[]) => Promise<(RecordPrediction[] | ItemFailure)[]> {
+  const one = async (records: readonly unknown[]): Promise<RecordPrediction[]> => {
+    const preds = await model.predictRecords!(records);
+    if (!Array.isArray(preds) || preds.length !== records.length) {
       throw new Error(
-        `[predict] ${label} returned ${Array.isArray(preds) ? preds.length : typeof preds} predictions for ${all.length} records`,
+        `[predict] ${label} returned ${Array.isArray(preds) ? preds.length : typeof preds} predictions for ${records.length} records`,
       );
+    }
+    return preds;
+  };
+  return async (reqs) => {
+    if (reqs.length === 1) return [await one(reqs[0]!)];
+    let preds: RecordPrediction[];
+    try {
+      preds = await one(reqs.flat());
+    } catch (err) {
+      if (!(err instanceof ServeError && err.status < 500)) throw err;
+      return Promise.all(reqs.map((r) => one(r).catch((e: unknown) => new ItemFailure(e))));
     }
     const out: RecordPrediction[][] = [];
     let start = 0;

@@ -103,5 +103,5 @@ export function registerV1(app: FastifyInstance, ctx: RouteContext): void {
   const opts = { schema: { body: predictRequestSchema }, config: { op: 'predict' } };
   app.post<{ Params: Params; Body: PredictRequestBody }>('/v1/models/:name/predict', opts, predict);
   // KServe's own spelling of the same endpoint.
-  app.post<{ Params: Params; Body: PredictRequestBody }>('/v1/models/:name::predict', opts, predict);
+  app.post<{ Params: Params; Body: PredictRequestBody }>('/v1/models/:name(^[^:/]+)::predict', opts, predict);
 }

@@ -120,8 +120,13 @@ export async function createServer(options: ServerOptions = {}): Promise<Inferen
     // Slow or stalled clients cannot hold a connection forever.
     requestTimeout: requestTimeoutMs + 5_000,
     return503OnClosing: true,
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    ajv: {
+      customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, allowUnionTypes: true },
+    },
   });
+
+  // Only JSON bodies: anything else answers 415 instead of reaching a handler as a string.
+  app.removeContentTypeParser('text/plain');
 
   let closing = false;
   let inFlight = 0;

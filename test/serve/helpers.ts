@@ -1,0 +1,57 @@
+// Starts servers on 127.0.0.1 with a free port and talks to them with fetch.
+import { createServer, type InferenceServer, type ServerOptions } from '../../src/serve/server.ts';
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: unknown;
+}
+
+export async function start(options: ServerOptions = {}): Promise<{ server: InferenceServer; url: string }> {
+  const server = await createServer(options);
+  const url = await server.listen({ host: '127.0.0.1', port: 0 });
+  return { server, url };
+}
+
+async function answer(res: Response): Promise<Answer> {
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text.length > 0 ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+export async function get(url: string, headers: Record<string, string> = {}): Promise<Answer> {
+  return answer(await fetch(url, { headers }));
+}
+
+/** POSTs `body` (serialised unless already a string) as application/json unless told otherwise. */
+export async function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
+  return answer(
+    await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    }),
+  );
+}
+
+/** An OIP request with one FP32 input. */
+export function inferBody(rows: number[][], name = 'x'): unknown {
+  return { inputs: [{ name, datatype: 'FP32', shape: [rows.length, rows[0]!.length], data: rows.flat() }] };
+}
+
+export function errorOf(a: Answer): string {
+  const e = (a.json as { error?: unknown } | undefined)?.error;
+  if (typeof e !== 'string')
+    throw new Error(`expected a JSON error body, got ${a.status} ${JSON.stringify(a.text)}`);
+  return e;
+}
