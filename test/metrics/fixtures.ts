@@ -48,7 +48,7 @@ export function assertClose(actual: unknown, expected: Json, tol: number, path: 
     );
     const a = actual as unknown[];
     assert.equal(a.length, expected.length, `${path}: length ${a.length}, sklearn ${expected.length}`);
-    expected.forEach((e, i) => assertClose(a[i], e, tol, `${path}[${i}]`));
+    for (let i = 0; i < expected.length; i++) assertClose(a[i], expected[i]!, tol, `${path}[${i}]`);
     return;
   }
   if (expected !== null && typeof expected === 'object') {
