@@ -385,8 +385,8 @@ def unary_cases(c, dom, large, extra=None):
     if large is not None:
         c('large_magnitude', [T(large(2, 5))])
     if extra:
-        for name, x in extra:
-            c(name, [T(x)])
+        for name, make in extra:  # built lazily so that they draw from this op's seeded stream
+            c(name, [T(make())])
 
 
 UNARY = [
@@ -395,7 +395,7 @@ UNARY = [
     ('abs', torch.abs, lambda *s: away(*s), lambda *s: big(*s), None),
     ('exp', torch.exp, lambda *s: rn(*s, scale=2), lambda *s: away(*s, lo=40, hi=87), None),
     ('log', torch.log, lambda *s: ru(*s, lo=0.05, hi=10), lambda *s: ru(*s, lo=1e3, hi=1e6),
-     [('tiny', ru(6, lo=1e-30, hi=1e-20))]),
+     [('tiny', lambda: ru(6, lo=1e-30, hi=1e-20))]),
     ('sqrt', torch.sqrt, lambda *s: ru(*s, lo=0.05, hi=10), lambda *s: ru(*s, lo=1e4, hi=1e8), None),
     ('rsqrt', torch.rsqrt, lambda *s: ru(*s, lo=0.05, hi=10), lambda *s: ru(*s, lo=1e4, hi=1e8), None),
     ('sin', torch.sin, lambda *s: rn(*s, scale=3), lambda *s: big(*s, lo=10, hi=100), None),
@@ -405,20 +405,20 @@ UNARY = [
     ('erf', torch.erf, lambda *s: rn(*s, scale=1.5), lambda *s: big(*s, lo=5, hi=60), None),
     ('relu', torch.relu, lambda *s: away(*s), lambda *s: big(*s), None),
     ('log1p', torch.log1p, lambda *s: ru(*s, lo=-0.9, hi=5), lambda *s: ru(*s, lo=1e3, hi=1e6),
-     [('tiny', away(6, lo=1e-9, hi=1e-6))]),
+     [('tiny', lambda: away(6, lo=1e-9, hi=1e-6))]),
     ('expm1', torch.expm1, lambda *s: rn(*s), lambda *s: ru(*s, lo=-80, hi=80),
-     [('tiny', away(6, lo=1e-9, hi=1e-6))]),
+     [('tiny', lambda: away(6, lo=1e-9, hi=1e-6))]),
     ('reciprocal', torch.reciprocal, lambda *s: away(*s, lo=0.2, hi=3), lambda *s: big(*s), None),
     ('square', torch.square, lambda *s: rn(*s), lambda *s: big(*s), None),
     ('sign', torch.sign, lambda *s: rn(*s), lambda *s: big(*s),
-     [('zeros_and_signed_zero', tval([0.0, -0.0, 1.5, -2.5, 0.0, 3.0]))]),
+     [('zeros_and_signed_zero', lambda: tval([0.0, -0.0, 1.5, -2.5, 0.0, 3.0]))]),
     ('floor', torch.floor, lambda *s: rn(*s, scale=4), lambda *s: big(*s),
-     [('integers_and_halves', tval([-2.5, -2.0, -0.5, -0.0, 0.5, 1.0, 1.5, 2.5]))]),
+     [('integers_and_halves', lambda: tval([-2.5, -2.0, -0.5, -0.0, 0.5, 1.0, 1.5, 2.5]))]),
     ('ceil', torch.ceil, lambda *s: rn(*s, scale=4), lambda *s: big(*s),
-     [('integers_and_halves', tval([-2.5, -2.0, -0.5, -0.0, 0.5, 1.0, 1.5, 2.5]))]),
+     [('integers_and_halves', lambda: tval([-2.5, -2.0, -0.5, -0.0, 0.5, 1.0, 1.5, 2.5]))]),
     # torch.round rounds half to even: 0.5 -> 0, 1.5 -> 2, 2.5 -> 2, -0.5 -> -0 (unlike Math.round).
     ('round', torch.round, lambda *s: rn(*s, scale=4), lambda *s: big(*s),
-     [('halves_to_even', tval([-3.5, -2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5, 0.49999997, 1.4999999]))]),
+     [('halves_to_even', lambda: tval([-3.5, -2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5, 0.49999997, 1.4999999]))]),
 ]
 
 
@@ -1070,6 +1070,402 @@ def _(c):
     c('of_view', [T(rn(5, 4), view={'transpose': [0, 1]}), V([[0, 4, 3], [1, 5, 2]])])
     c('all_ints_to_scalar', [T(rn(3, 4)), V([2, 1])])
 
+
+# ----------------------------------------------------------------------------------------------------
+# nn.functional layers and activations
+# ----------------------------------------------------------------------------------------------------
+
+@op('linear', 'torch.nn.functional.linear(x, w, b)', F.linear)
+def _(c):
+    t = MM_TOL
+    c('basic', [T(rn(3, 5)), T(rn(4, 5)), T(rn(4))], tol=t)
+    c('no_bias', [T(rn(3, 5)), T(rn(2, 5)), V(None)], tol=t)
+    c('batched_3d', [T(rn(2, 3, 5)), T(rn(4, 5)), T(rn(4))], tol=t)
+    c('one_d_input', [T(rn(5)), T(rn(3, 5)), T(rn(3))], tol=t)
+    c('batch1', [T(rn(1, 7)), T(rn(3, 7)), T(rn(3))], tol=t)
+    c('noncontiguous_input', [T(rn(5, 3), view={'transpose': [0, 1]}), T(rn(2, 5)), T(rn(2))], tol=t)
+    c('empty_batch', [T(rn(0, 5)), T(rn(3, 5)), T(rn(3))], tol=t)
+
+
+def gelu_fn(x, **kw):
+    return F.gelu(x, **kw)
+
+
+@op('gelu', "torch.nn.functional.gelu(x, approximate='none'|'tanh')", gelu_fn)
+def _(c):
+    for a in ['none', 'tanh']:
+        c(f'{a}_odd', [T(rn(3, 5, scale=2))], {'approximate': a})
+        c(f'{a}_large', [T(big(2, 5, lo=5, hi=60))], {'approximate': a})
+        c(f'{a}_noncontiguous', [T(rn(5, 3), view={'transpose': [0, 1]})], {'approximate': a})
+    c('default_scalar', [T(rn(1).reshape(()))])
+
+
+@op('leakyRelu', 'torch.nn.functional.leaky_relu(x, negative_slope)', F.leaky_relu)
+def _(c):
+    c('slope_0.01', [T(away(3, 5)), V(0.01)])
+    c('slope_0.2', [T(away(3, 5)), V(0.2)])
+    c('large_magnitude', [T(big(2, 5)), V(0.1)])
+    c('noncontiguous', [T(away(5, 3), view={'transpose': [0, 1]}), V(0.01)])
+
+
+@op('elu', 'torch.nn.functional.elu(x, alpha)', F.elu)
+def _(c):
+    c('alpha1', [T(away(3, 5, lo=0.05, hi=3)), V(1.0)])
+    c('alpha_0.5', [T(away(3, 5, lo=0.05, hi=3)), V(0.5)])
+    c('large_magnitude', [T(big(2, 5, lo=20, hi=100)), V(1.0)])
+    c('noncontiguous', [T(away(5, 3), view={'transpose': [0, 1]}), V(1.0)])
+
+
+@op('silu', 'torch.nn.functional.silu(x)', F.silu)
+def _(c):
+    c('odd', [T(rn(3, 5, scale=2))])
+    c('large_magnitude', [T(big(2, 5, lo=50, hi=120))])
+    c('noncontiguous', [T(rn(5, 3), view={'transpose': [0, 1]})])
+    c('scalar', [T(rn(1).reshape(()))])
+
+
+def softplus_fn(x, **kw):
+    return F.softplus(x, **kw)
+
+
+@op('softplus', 'torch.nn.functional.softplus(x, beta=, threshold=)', softplus_fn)
+def _(c):
+    c('defaults', [T(rn(3, 5, scale=3))])
+    c('defaults_large_linear_region', [T(big(2, 5, lo=25, hi=100))])
+    c('beta2_threshold5', [T(away(3, 5, lo=0.1, hi=4))], {'beta': 2.0, 'threshold': 5.0})
+    c('beta_0.5', [T(rn(3, 5, scale=3))], {'beta': 0.5})
+    c('noncontiguous', [T(rn(5, 3), view={'transpose': [0, 1]})], {'beta': 1.0, 'threshold': 20.0})
+
+
+NORM_TOL = (1e-4, 1e-5)
+
+
+@op('layerNorm', 'torch.nn.functional.layer_norm(x, normalized_shape, weight, bias, eps)', F.layer_norm)
+def _(c):
+    t = NORM_TOL
+    c('last_dim_affine', [T(rn(3, 5)), V([5]), T(rn(5)), T(rn(5)), V(1e-5)], tol=t)
+    c('two_dims_affine', [T(rn(2, 4, 5)), V([4, 5]), T(rn(4, 5)), T(rn(4, 5)), V(1e-5)], tol=t)
+    c('no_affine', [T(rn(3, 7)), V([7]), V(None), V(None), V(1e-5)], tol=t)
+    c('weight_only', [T(rn(3, 5)), V([5]), T(rn(5)), V(None), V(1e-5)], tol=t)
+    c('eps_1e-3', [T(rn(2, 3, 5, scale=0.1)), V([5]), T(rn(5)), T(rn(5)), V(1e-3)], tol=t)
+    c('batch1', [T(rn(1, 7)), V([7]), T(rn(7)), T(rn(7)), V(1e-5)], tol=t)
+    c('large_offset', [T(rn(3, 5, scale=2, shift=1e3)), V([5]), T(rn(5)), T(rn(5)), V(1e-5)], tol=t)
+    c('noncontiguous', [T(rn(5, 3), view={'transpose': [0, 1]}), V([5]), T(rn(5)), T(rn(5)), V(1e-5)], tol=t)
+
+
+def batch_norm_fn(x, rm, rv, w, b, training, momentum, eps):
+    rm2 = rm.detach().clone() if rm is not None else None
+    rv2 = rv.detach().clone() if rv is not None else None
+    out = F.batch_norm(x, rm2, rv2, w, b, training, momentum, eps)
+    return out, ([rm2, rv2] if rm is not None else None)
+
+
+@op('batchNorm',
+    'torch.nn.functional.batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps)',
+    batch_norm_fn)
+def _(c):
+    t = NORM_TOL
+
+    def stats(ch):
+        return T(rn(ch, scale=0.5), grad=False), T(ru(ch, lo=0.5, hi=2.0), grad=False)
+
+    rm, rv = stats(3)
+    c('train_2d_affine_running', [T(rn(4, 3)), rm, rv, T(rn(3)), T(rn(3)), V(True), V(0.1), V(1e-5)],
+      tol=t, after=True)
+    rm, rv = stats(3)
+    c('train_4d_affine_running', [T(rn(2, 3, 4, 5)), rm, rv, T(rn(3)), T(rn(3)), V(True), V(0.1), V(1e-5)],
+      tol=t, after=True)
+    c('train_no_running_no_affine', [T(rn(5, 2, 3)), V(None), V(None), V(None), V(None), V(True), V(0.1),
+                                     V(1e-5)], tol=t, after=True)
+    rm, rv = stats(2)
+    c('train_batch1_spatial_momentum_0.3', [T(rn(1, 2, 3, 3)), rm, rv, T(rn(2)), T(rn(2)), V(True), V(0.3),
+                                            V(1e-3)], tol=t, after=True)
+    rm, rv = stats(3)
+    c('train_large_offset', [T(rn(6, 3, scale=3, shift=1e3)), rm, rv, T(rn(3)), T(rn(3)), V(True), V(0.1),
+                             V(1e-5)], tol=t, after=True)
+    rm, rv = stats(2)
+    c('train_noncontiguous', [T(rn(4, 5, 3, 2), view={'permute': [0, 3, 1, 2]}), rm, rv, T(rn(2)), T(rn(2)),
+                              V(True), V(0.1), V(1e-5)], tol=t, after=True)
+    rm, rv = stats(3)
+    c('eval_uses_running_stats', [T(rn(4, 3, 2)), rm, rv, T(rn(3)), T(rn(3)), V(False), V(0.1), V(1e-5)],
+      tol=t, after=True)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Losses
+# ----------------------------------------------------------------------------------------------------
+
+def loss_fn(fn):
+    def f(x, y, **kw):
+        return fn(x, y, **kw)
+    return f
+
+
+def regression_loss_cases(c, extra_kw, target_near=None):
+    def tgt(x):
+        return x + away(*x.shape, lo=0.05, hi=2.5)
+    for r in ['mean', 'sum', 'none']:
+        x = rn(3, 5)
+        c(f'{r}', [T(x), T(tgt(x))], {'reduction': r, **extra_kw})
+    x = rn(2, 3, 5)
+    c('target_no_grad_3d', [T(x), T(tgt(x), grad=False)], {'reduction': 'mean', **extra_kw})
+    x = rn(1)
+    c('scalar_sum', [T(x.reshape(())), T(tgt(x).reshape(()))], {'reduction': 'sum', **extra_kw})
+    x = rn(5, 3)
+    c('noncontiguous', [T(x, view={'transpose': [0, 1]}), T(tgt(x.t().contiguous()))], {'reduction': 'mean', **extra_kw})
+    x = big(2, 5)
+    c('large_magnitude', [T(x), T(tgt(x) + big(2, 5, lo=10, hi=100))], {'reduction': 'mean', **extra_kw})
+
+
+@op('mseLoss', 'torch.nn.functional.mse_loss(input, target, reduction=)', loss_fn(F.mse_loss))
+def _(c):
+    regression_loss_cases(c, {})
+
+
+@op('l1Loss', 'torch.nn.functional.l1_loss(input, target, reduction=)', loss_fn(F.l1_loss))
+def _(c):
+    regression_loss_cases(c, {})
+
+
+@op('smoothL1Loss', 'torch.nn.functional.smooth_l1_loss(input, target, reduction=, beta=)',
+    loss_fn(F.smooth_l1_loss))
+def _(c):
+    regression_loss_cases(c, {'beta': 1.0})
+    x = rn(3, 5)
+    c('beta_0.5_mean', [T(x), T(x + away(3, 5, lo=0.05, hi=1.0))], {'reduction': 'mean', 'beta': 0.5})
+    c('default_beta', [T(x), T(x + away(3, 5, lo=0.05, hi=2.0))])
+
+
+@op('huberLoss', 'torch.nn.functional.huber_loss(input, target, reduction=, delta=)', loss_fn(F.huber_loss))
+def _(c):
+    regression_loss_cases(c, {'delta': 1.0})
+    x = rn(3, 5)
+    c('delta_2_mean', [T(x), T(x + away(3, 5, lo=0.05, hi=4.0))], {'reduction': 'mean', 'delta': 2.0})
+    c('delta_0.3_none', [T(x), T(x + away(3, 5, lo=0.05, hi=1.0))], {'reduction': 'none', 'delta': 0.3})
+
+
+def idx(*shape, classes):
+    return T(ri(*shape, lo=0, hi=classes))
+
+
+def probs_target(*shape, dim=1):
+    return T(torch.softmax(rn(*shape, scale=2), dim=dim), grad=False)
+
+
+@op('crossEntropy',
+    'torch.nn.functional.cross_entropy(input, target, weight=, ignore_index=, reduction=, label_smoothing=)',
+    loss_fn(F.cross_entropy))
+def _(c):
+    for r in ['mean', 'sum', 'none']:
+        c(f'class_index_{r}', [T(rn(4, 5)), idx(4, classes=5)], {'reduction': r})
+    c('weight_mean', [T(rn(5, 3)), idx(5, classes=3)], {'weight': T(ru(3, lo=0.2, hi=2), grad=False)})
+    c('weight_none', [T(rn(5, 3)), idx(5, classes=3)],
+      {'weight': T(ru(3, lo=0.2, hi=2), grad=False), 'reduction': 'none'})
+    c('ignore_index_default_minus100', [T(rn(4, 5)), T(tval([1, -100, 4, -100], torch.int64))])
+    c('ignore_index_2_weighted', [T(rn(6, 4)), T(tval([2, 0, 2, 3, 1, 3], torch.int64))],
+      {'ignoreIndex': 2, 'weight': T(ru(4, lo=0.2, hi=2), grad=False)})
+    c('ignore_index_sum', [T(rn(4, 3)), T(tval([0, 1, 1, 2], torch.int64))], {'ignoreIndex': 1, 'reduction': 'sum'})
+    c('label_smoothing_0.1', [T(rn(4, 5)), idx(4, classes=5)], {'labelSmoothing': 0.1})
+    c('label_smoothing_weighted', [T(rn(5, 4)), idx(5, classes=4)],
+      {'labelSmoothing': 0.2, 'weight': T(ru(4, lo=0.2, hi=2), grad=False)})
+    c('label_smoothing_ignore_none', [T(rn(4, 3)), T(tval([0, 2, -100, 1], torch.int64))],
+      {'labelSmoothing': 0.3, 'reduction': 'none'})
+    c('spatial_nc_d1_mean', [T(rn(2, 4, 3)), idx(2, 3, classes=4)])
+    c('spatial_nc_d1_none', [T(rn(2, 4, 3)), idx(2, 3, classes=4)], {'reduction': 'none'})
+    c('spatial_nchw_weighted', [T(rn(2, 3, 2, 2)), idx(2, 2, 2, classes=3)],
+      {'weight': T(ru(3, lo=0.2, hi=2), grad=False)})
+    c('prob_targets_mean', [T(rn(3, 5)), probs_target(3, 5)])
+    c('prob_targets_sum_smoothing', [T(rn(3, 5)), probs_target(3, 5)], {'reduction': 'sum', 'labelSmoothing': 0.1})
+    c('prob_targets_weighted_none', [T(rn(4, 3)), probs_target(4, 3)],
+      {'reduction': 'none', 'weight': T(ru(3, lo=0.2, hi=2), grad=False)})
+    c('prob_targets_spatial', [T(rn(2, 4, 3)), probs_target(2, 4, 3)])
+    c('large_logits', [T(big(4, 5)), idx(4, classes=5)])
+    c('large_logits_1e4_close', [T(ru(3, 4, lo=9.99e3, hi=1e4)), idx(3, classes=4)])
+    c('unbatched', [T(rn(5)), T(tval(3, torch.int64))])
+    c('batch1', [T(rn(1, 7)), idx(1, classes=7)])
+    c('noncontiguous', [T(rn(5, 4), view={'transpose': [0, 1]}), idx(4, classes=5)])
+
+
+def log_probs(*shape, dim=1):
+    return T(torch.log_softmax(rn(*shape, scale=2), dim=dim))
+
+
+@op('nllLoss', 'torch.nn.functional.nll_loss(input, target, weight=, ignore_index=, reduction=)',
+    loss_fn(F.nll_loss))
+def _(c):
+    for r in ['mean', 'sum', 'none']:
+        c(f'{r}', [log_probs(4, 5), idx(4, classes=5)], {'reduction': r})
+    c('weight_mean', [log_probs(5, 3), idx(5, classes=3)], {'weight': T(ru(3, lo=0.2, hi=2), grad=False)})
+    c('weight_sum', [log_probs(5, 3), idx(5, classes=3)],
+      {'weight': T(ru(3, lo=0.2, hi=2), grad=False), 'reduction': 'sum'})
+    c('ignore_index_default', [log_probs(4, 3), T(tval([2, -100, 0, 1], torch.int64))])
+    c('ignore_index_custom_weighted_none', [log_probs(4, 3), T(tval([2, 1, 0, 1], torch.int64))],
+      {'ignoreIndex': 1, 'weight': T(ru(3, lo=0.2, hi=2), grad=False), 'reduction': 'none'})
+    c('spatial_nc_d1', [log_probs(2, 4, 3), idx(2, 3, classes=4)])
+    c('unbatched', [log_probs(5, dim=0), T(tval(1, torch.int64))])
+    c('arbitrary_values_not_log_probs', [T(rn(3, 4)), idx(3, classes=4)])
+
+
+@op('binaryCrossEntropy', 'torch.nn.functional.binary_cross_entropy(input, target, weight=, reduction=)',
+    loss_fn(F.binary_cross_entropy))
+def _(c):
+    for r in ['mean', 'sum', 'none']:
+        c(f'hard_targets_{r}', [T(ru(3, 5, lo=0.05, hi=0.95)), T(rb(3, 5).float(), grad=False)], {'reduction': r})
+    c('soft_targets', [T(ru(4, 3, lo=0.05, hi=0.95)), T(ru(4, 3), grad=False)])
+    c('weight_broadcast', [T(ru(3, 5, lo=0.05, hi=0.95)), T(rb(3, 5).float(), grad=False)],
+      {'weight': T(ru(5, lo=0.2, hi=2), grad=False)})
+    c('weight_full_sum', [T(ru(2, 3, lo=0.05, hi=0.95)), T(ru(2, 3), grad=False)],
+      {'weight': T(ru(2, 3, lo=0.2, hi=2), grad=False), 'reduction': 'sum'})
+    c('near_0_and_1', [T(tval([1e-4, 0.9999, 0.001, 0.999, 0.5])), T(tval([0.0, 1.0, 1.0, 0.0, 1.0]), grad=False)],
+      {'reduction': 'none'})
+    c('scalar', [T(tval(0.3)), T(tval(1.0), grad=False)])
+    c('noncontiguous', [T(ru(5, 3, lo=0.05, hi=0.95), view={'transpose': [0, 1]}), T(rb(3, 5).float(), grad=False)])
+
+
+@op('binaryCrossEntropyWithLogits',
+    'torch.nn.functional.binary_cross_entropy_with_logits(input, target, weight=, pos_weight=, reduction=)',
+    loss_fn(F.binary_cross_entropy_with_logits))
+def _(c):
+    for r in ['mean', 'sum', 'none']:
+        c(f'hard_targets_{r}', [T(rn(3, 5, scale=2)), T(rb(3, 5).float(), grad=False)], {'reduction': r})
+    c('soft_targets', [T(rn(4, 3, scale=2)), T(ru(4, 3), grad=False)])
+    c('pos_weight', [T(rn(4, 3, scale=2)), T(rb(4, 3).float(), grad=False)],
+      {'posWeight': T(ru(3, lo=0.5, hi=3), grad=False)})
+    c('pos_weight_none', [T(rn(4, 3, scale=2)), T(ru(4, 3), grad=False)],
+      {'posWeight': T(ru(3, lo=0.5, hi=3), grad=False), 'reduction': 'none'})
+    c('weight_and_pos_weight_sum', [T(rn(2, 3, scale=2)), T(rb(2, 3).float(), grad=False)],
+      {'weight': T(ru(3, lo=0.2, hi=2), grad=False), 'posWeight': T(ru(3, lo=0.5, hi=3), grad=False),
+       'reduction': 'sum'})
+    c('large_logits_stable', [T(big(3, 4, lo=20, hi=120)), T(rb(3, 4).float(), grad=False)], {'reduction': 'none'})
+    c('large_logits_pos_weight', [T(big(3, 4, lo=20, hi=120)), T(rb(3, 4).float(), grad=False)],
+      {'posWeight': T(ru(4, lo=0.5, hi=3), grad=False), 'reduction': 'none'})
+    c('noncontiguous', [T(rn(5, 3), view={'transpose': [0, 1]}), T(rb(3, 5).float(), grad=False)])
+
+
+# ----------------------------------------------------------------------------------------------------
+# Verification: every file on disk is re-read and re-evaluated from its JSON alone, as a consumer would
+# ----------------------------------------------------------------------------------------------------
+
+def decode_tensor(d):
+    def num(v):
+        return float(v) if isinstance(v, str) else v  # 'nan', 'inf', '-inf'
+    if len(d['data']) != math.prod(d['shape']):
+        raise AssertionError(f'data length {len(d["data"])} != prod(shape {d["shape"]})')
+    if d['dtype'] == 'float32':
+        return torch.tensor([num(v) for v in d['data']], dtype=torch.float32).reshape(d['shape'])
+    if d['dtype'] == 'int32':
+        return torch.tensor(d['data'], dtype=torch.int64).reshape(d['shape'])
+    if d['dtype'] == 'bool':
+        return torch.tensor(d['data'], dtype=torch.bool).reshape(d['shape'])
+    raise AssertionError(f'unknown dtype {d["dtype"]}')
+
+
+def decode_arg_tensor(d):
+    x = apply_view(decode_tensor(d), d.get('view')).detach()
+    if d['requiresGrad']:
+        x.requires_grad_(True)
+    return x
+
+
+def check_close(actual, expected_json, tol, what):
+    if expected_json is None:
+        if actual is not None:
+            raise AssertionError(f'{what}: stored null but torch gives a value')
+        return
+    if isinstance(expected_json, list):
+        if not isinstance(actual, list) or len(actual) != len(expected_json):
+            raise AssertionError(f'{what}: list length mismatch')
+        for i, (a, e) in enumerate(zip(actual, expected_json)):
+            check_close(a, e, tol, f'{what}[{i}]')
+        return
+    e = decode_tensor(expected_json)
+    a = actual.detach()
+    if list(a.shape) != list(e.shape):
+        raise AssertionError(f'{what}: shape {list(a.shape)} vs stored {list(e.shape)}')
+    if e.dtype.is_floating_point:
+        if not torch.allclose(a.float(), e, rtol=tol['rtol'], atol=tol['atol'], equal_nan=True):
+            raise AssertionError(f'{what}: re-evaluated value outside tolerance')
+    elif not torch.equal(a.to(e.dtype), e):
+        raise AssertionError(f'{what}: integer/bool value differs')
+
+
+def verify_file(path, fns):
+    with open(path) as f:
+        d = json.load(f)
+    fn = fns[d['op']]
+    names = set()
+    for c in d['cases']:
+        what = f'{d["op"]}/{c["name"]}'
+        if c['name'] in names:
+            raise AssertionError(f'{what}: duplicate case name')
+        names.add(c['name'])
+        if len(c['grads']) != len(c['args']):
+            raise AssertionError(f'{what}: {len(c["grads"])} grads for {len(c["args"])} args')
+        args, leaves = [], []
+        for a in c['args']:
+            if 'tensor' in a:
+                x = decode_arg_tensor(a['tensor'])
+                args.append(x)
+                leaves.append(x if x.requires_grad else None)
+            elif 'tensors' in a:
+                xs = [decode_arg_tensor(t) for t in a['tensors']]
+                args.append(xs)
+                leaves.append([x if x.requires_grad else None for x in xs])
+            else:
+                args.append(a['value'])
+                leaves.append(None)
+        kw = {camel_to_snake(k): (decode_arg_tensor(v['tensor']) if isinstance(v, dict) and 'tensor' in v else v)
+              for k, v in c['kwargs'].items()}
+        res = fn(*args, **kw)
+        after = None
+        if 'after' in c:
+            res, after = res
+            check_close(after, c['after'], c['tol'], f'{what} after')
+        outs, multi = as_list(res)
+        check_close(outs if multi else outs[0], c['out'], c['tol'], f'{what} out')
+        ups = c['upstream']
+        if ups is None:
+            if any(g is not None for g in c['grads']):
+                raise AssertionError(f'{what}: grads without upstream')
+            if any(l is not None for l in flat_leaves(leaves)):
+                raise AssertionError(f'{what}: requiresGrad input but no upstream')
+            continue
+        ups = ups if multi else [ups]
+        pairs = [(o, decode_tensor(u)) for o, u in zip(outs, ups) if u is not None]
+        for o, u in pairs:
+            if list(o.shape) != list(u.shape):
+                raise AssertionError(f'{what}: upstream shape {list(u.shape)} vs out {list(o.shape)}')
+        inputs = flat_leaves(leaves)
+        got = torch.autograd.grad([o for o, _ in pairs], inputs, grad_outputs=[u for _, u in pairs],
+                                  allow_unused=True)
+        it = iter(g if g is not None else torch.zeros_like(x) for g, x in zip(got, inputs))
+        grads = []
+        for l in leaves:
+            if isinstance(l, list):
+                grads.append([next(it) if x is not None else None for x in l])
+            else:
+                grads.append(next(it) if l is not None else None)
+        check_close(grads, c['grads'], c['gradTol'], f'{what} grads')
+    return len(d['cases'])
+
+
+def verify_all():
+    fns = {name: fn for name, _, fn, _ in OPS}
+    n = 0
+    files = sorted(f for f in os.listdir(OUT_DIR) if f.endswith('.json') and not f.startswith('_'))
+    for fn in files:
+        if fn[:-5] not in fns:
+            raise AssertionError(f'{fn}: no op of that name in the generator (stale file?)')
+        n += verify_file(os.path.join(OUT_DIR, fn), fns)
+    with open(os.path.join(OUT_DIR, '_index.json')) as f:
+        index = json.load(f)
+    if [e['file'] for e in index['ops']] != files or index['totalCases'] != n:
+        raise AssertionError('_index.json does not match the op files')
+    size = sum(os.path.getsize(os.path.join(OUT_DIR, f)) for f in os.listdir(OUT_DIR))
+    if size > 8 * 1024 * 1024:
+        raise AssertionError(f'fixtures total {size} bytes, over the 8 MB budget')
+    print(f'verified {len(files)} op files, {n} cases, {size} bytes in all', file=sys.stderr)
+
 # ----------------------------------------------------------------------------------------------------
 # Main
 # ----------------------------------------------------------------------------------------------------
@@ -1123,6 +1519,7 @@ def main(argv):
     index = write_index()
     print(f'wrote {len(index["ops"])} op files, {index["totalCases"]} cases ({total} bytes this run)',
           file=sys.stderr)
+    verify_all()
 
 
 if __name__ == '__main__':
