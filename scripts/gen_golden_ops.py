@@ -576,7 +576,7 @@ def _(c):
     c('empty_all', [T(rn(0, 3)), V(None), V(False)])
     c('empty_reduce_empty_dim', [T(rn(0, 3)), V(0), V(False)])
     c('empty_keep_empty_dim', [T(rn(0, 3)), V(1), V(True)])
-    c('long_row', [T(rn(2, 300)), V(1), V(False)])
+    c('long_row', [T(rn(2, 300)), V(1), V(False)], tol=(1e-4, 1e-5))
 
 
 @op('mean', 'torch.mean(x, dim, keepdim) (dim None = all dims)', over_dims(torch.mean))
@@ -584,7 +584,7 @@ def _(c):
     reduction_cases(c, rn, lambda *s: big(*s))
     c('empty_keep_empty_dim', [T(rn(0, 3)), V(1), V(False)])
     c('empty_reduce_empty_dim_nan', [T(rn(0, 3)), V(0), V(False)])
-    c('long_row', [T(rn(2, 300)), V(1), V(False)])
+    c('long_row', [T(rn(2, 300)), V(1), V(False)], tol=(1e-4, 1e-5))
 
 
 def prod_fn(x, dim, keepdim):
@@ -717,7 +717,8 @@ def _(c):
 # matmul, conv2d, pooling
 # ----------------------------------------------------------------------------------------------------
 
-MM_TOL = (1e-5, 1e-5)
+# Long float32 dot products: a SIMD backend accumulating in float32 must still pass.
+MM_TOL = (1e-4, 1e-5)
 
 
 @op('matmul', 'torch.matmul(a, b)', torch.matmul)
@@ -745,7 +746,7 @@ def conv2d_fn(x, w, b, **kw):
     return F.conv2d(x, w, b, **kw)
 
 
-CONV_TOL = (1e-5, 1e-5)
+CONV_TOL = (1e-4, 1e-5)
 
 
 @op('conv2d', 'torch.nn.functional.conv2d(x, w, b, stride=, padding=, dilation=, groups=)', conv2d_fn)
@@ -1494,8 +1495,8 @@ def write_index():
         'totalCases': sum(e['cases'] for e in entries),
     }
     with open(os.path.join(OUT_DIR, '_index.json'), 'w') as f:
-        json.dump(index, f, indent=1)
-        f.write('\n')
+        ops = ',\n'.join('  ' + json.dumps(e) for e in entries)
+        f.write(json.dumps({k: v for k, v in index.items() if k != 'ops'})[:-1] + ', "ops": [\n' + ops + '\n]}\n')
     return index
 
 
