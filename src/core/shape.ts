@@ -51,7 +51,11 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
 /** Wraps a possibly negative dim into [0, rank). */
 export function normDim(op: string, dim: number, rank: number): number {
   const r = Math.max(rank, 1);
-  check(Number.isInteger(dim) && dim >= -r && dim < r, op, () => `dim ${dim} out of range for a tensor of rank ${rank}`);
+  check(
+    Number.isInteger(dim) && dim >= -r && dim < r,
+    op,
+    () => `dim ${dim} out of range for a tensor of rank ${rank}`,
+  );
   return dim < 0 ? dim + r : dim;
 }
 
@@ -65,6 +69,10 @@ export function normDims(op: string, dims: number | readonly number[] | undefine
 
 export function validateShape(op: string, shape: Shape): void {
   for (const d of shape) {
-    check(Number.isInteger(d) && d >= 0, op, () => `invalid shape ${fmtShape(shape)}: dims must be non-negative integers`);
+    check(
+      Number.isInteger(d) && d >= 0,
+      op,
+      () => `invalid shape ${fmtShape(shape)}: dims must be non-negative integers`,
+    );
   }
 }

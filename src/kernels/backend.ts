@@ -136,7 +136,14 @@ export interface Backend {
   ): void;
 
   /** x [N,C,H,W], w [O,C/groups,kH,kW] contiguous; out [N,O,oH,oW]. Bias is added by the caller. */
-  conv2d(x: TypedArray, xShape: readonly number[], w: TypedArray, wShape: readonly number[], attrs: Conv2dAttrs, out: TypedArray): void;
+  conv2d(
+    x: TypedArray,
+    xShape: readonly number[],
+    w: TypedArray,
+    wShape: readonly number[],
+    attrs: Conv2dAttrs,
+    out: TypedArray,
+  ): void;
   /** Gradient w.r.t. the input: dy [N,O,oH,oW], w; out dx [N,C,H,W]. */
   conv2dBackwardInput(
     dy: TypedArray,
@@ -159,17 +166,56 @@ export interface Backend {
   ): void;
 
   /** Max pooling; also writes, per output element, the flat index within its (n, c) plane of the max. */
-  maxPool2d(x: TypedArray, xShape: readonly number[], attrs: Pool2dAttrs, out: TypedArray, indices: Int32Array, outShape: readonly number[]): void;
+  maxPool2d(
+    x: TypedArray,
+    xShape: readonly number[],
+    attrs: Pool2dAttrs,
+    out: TypedArray,
+    indices: Int32Array,
+    outShape: readonly number[],
+  ): void;
   /** Scatters dy back through the saved indices; out (dx) arrives zero-filled. */
-  maxPool2dBackward(dy: TypedArray, indices: Int32Array, outShape: readonly number[], out: TypedArray, xShape: readonly number[]): void;
-  avgPool2d(x: TypedArray, xShape: readonly number[], attrs: Pool2dAttrs, out: TypedArray, outShape: readonly number[]): void;
+  maxPool2dBackward(
+    dy: TypedArray,
+    indices: Int32Array,
+    outShape: readonly number[],
+    out: TypedArray,
+    xShape: readonly number[],
+  ): void;
+  avgPool2d(
+    x: TypedArray,
+    xShape: readonly number[],
+    attrs: Pool2dAttrs,
+    out: TypedArray,
+    outShape: readonly number[],
+  ): void;
   /** out (dx) arrives zero-filled. */
-  avgPool2dBackward(dy: TypedArray, outShape: readonly number[], attrs: Pool2dAttrs, out: TypedArray, xShape: readonly number[]): void;
+  avgPool2dBackward(
+    dy: TypedArray,
+    outShape: readonly number[],
+    attrs: Pool2dAttrs,
+    out: TypedArray,
+    xShape: readonly number[],
+  ): void;
 
   /** out[i][j][k] = x[i][index[i][j][k]][k] along `dim` (torch.gather); all contiguous, index int32. */
-  gather(x: TypedArray, xShape: readonly number[], dim: number, index: Int32Array, indexShape: readonly number[], out: TypedArray): void;
+  gather(
+    x: TypedArray,
+    xShape: readonly number[],
+    dim: number,
+    index: Int32Array,
+    indexShape: readonly number[],
+    out: TypedArray,
+  ): void;
   /** In place: out[i][index[i][j][k]][k] += src[i][j][k] along `dim` (torch.scatter_add_). */
-  scatterAdd(out: TypedArray, outShape: readonly number[], dim: number, index: Int32Array, src: TypedArray, srcShape: readonly number[]): void;
+  scatterAdd(
+    out: TypedArray,
+    outShape: readonly number[],
+    dim: number,
+    index: Int32Array,
+    src: TypedArray,
+    srcShape: readonly number[],
+  ): void;
   /** out[i, :] = x[index[i], :] for a contiguous x viewed as [rows, rowSize] (embedding, index_select dim 0). */
   indexRows(x: TypedArray, rowSize: number, rows: number, index: Int32Array, out: TypedArray): void;
   /** In place: out[index[i], :] += src[i, :] (the gradient of indexRows). */

@@ -27,7 +27,8 @@ let chosenByUser = false;
 
 function instance(name: string): Backend {
   const e = entries.get(name);
-  if (e === undefined) fail('setBackend', `unknown backend '${name}'; registered: ${[...entries.keys()].join(', ')}`);
+  if (e === undefined)
+    fail('setBackend', `unknown backend '${name}'; registered: ${[...entries.keys()].join(', ')}`);
   e.instance ??= e.factory();
   return e.instance;
 }

@@ -1,0 +1,94 @@
+/**
+ * TensorScript's public API: everything users and the CLI/server import comes from here.
+ * Importing it registers the reference backend (and faster ones as they load) and every gradient rule.
+ */
+import './autograd/grads/index.ts';
+import './backends/ref/index.ts';
+
+export { enableGrad, isGradEnabled, noGrad } from './autograd/node.ts';
+export { gradOps } from './autograd/registry.ts';
+export type { DType, TypedArray } from './core/dtype.ts';
+export { TensorScriptError } from './core/errors.ts';
+export { defaultGenerator, Generator, manualSeed } from './core/rng.ts';
+export type { Backend } from './kernels/backend.ts';
+export { backendNames, getBackend, setBackend } from './kernels/registry.ts';
+export * from './tensor/creation.ts';
+export * as functional from './tensor/functional.ts';
+export { keep } from './tensor/lifecycle.ts';
+export { logSoftmax, softmax } from './tensor/ops/activations.ts';
+export {
+  abs,
+  add,
+  ceil,
+  clamp,
+  cos,
+  div,
+  eq,
+  erf,
+  exp,
+  expm1,
+  floor,
+  ge,
+  gt,
+  isnan,
+  le,
+  log,
+  log1p,
+  logicalAnd,
+  logicalNot,
+  logicalOr,
+  lt,
+  maskedFill,
+  maximum,
+  minimum,
+  mul,
+  ne,
+  neg,
+  pow,
+  reciprocal,
+  relu,
+  remainder,
+  round,
+  rsqrt,
+  sigmoid,
+  sign,
+  sin,
+  sqrt,
+  square,
+  sub,
+  tanh,
+  where,
+} from './tensor/ops/elementwise.ts';
+export { embedding, gather, indexAdd, indexSelect, scatterAdd } from './tensor/ops/indexing.ts';
+export { cat, chunk, split, stack } from './tensor/ops/join.ts';
+export { matmul } from './tensor/ops/linalg.ts';
+export {
+  amax,
+  amin,
+  argmax,
+  argmin,
+  logsumexp,
+  maxDim as max,
+  mean,
+  minDim as min,
+  prod,
+  std,
+  sum,
+  variance as var,
+} from './tensor/ops/reduce.ts';
+export {
+  contiguous,
+  expand,
+  flatten,
+  index,
+  narrow,
+  permute,
+  reshape,
+  squeeze,
+  transpose,
+  unsqueeze,
+} from './tensor/ops/views.ts';
+export { scope } from './tensor/scope.ts';
+export { memoryStats } from './tensor/storage.ts';
+export type { Dims, NestedArray, Scalar, SliceSpec, TensorOrScalar } from './tensor/tensor.ts';
+export { Tensor } from './tensor/tensor.ts';

@@ -1,0 +1,214 @@
+import { type DType, dtypeOfArray, isFloat, type TypedArray } from '../core/dtype.ts';
+import { check, fail, fmtShape } from '../core/errors.ts';
+import { defaultGenerator, type Generator } from '../core/rng.ts';
+import { sizeOf, validateShape } from '../core/shape.ts';
+import { getBackend } from '../kernels/registry.ts';
+import { empty } from './lifecycle.ts';
+import type { Tensor } from './tensor.ts';
+
+export type NestedNumbers = number | boolean | readonly NestedNumbers[];
+
+export interface TensorOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+export interface RandomOptions extends TensorOptions {
+  generator?: Generator;
+}
+
+function finish(t: Tensor, opts: TensorOptions): Tensor {
+  if (opts.requiresGrad) t.requiresGrad_(true);
+  return t;
+}
+
+function inferShape(data: NestedNumbers, shape: number[], depth: number): void {
+  if (Array.isArray(data)) {
+    shape.push(data.length);
+    if (data.length > 0) inferShape(data[0] as NestedNumbers, shape, depth + 1);
+  }
+}
+
+function flatten(
+  data: NestedNumbers,
+  shape: readonly number[],
+  depth: number,
+  out: number[],
+  kinds: { float: boolean; bool: boolean; num: boolean },
+): void {
+  if (depth === shape.length) {
+    if (Array.isArray(data))
+      fail('tensor', `ragged nested array: expected a number at depth ${depth}, got an array`);
+    if (typeof data === 'boolean') {
+      kinds.bool = true;
+      out.push(data ? 1 : 0);
+    } else if (typeof data === 'number') {
+      kinds.num = true;
+      if (!Number.isInteger(data)) kinds.float = true;
+      out.push(data);
+    } else fail('tensor', `expected numbers or booleans, got ${typeof data}`);
+    return;
+  }
+  if (!Array.isArray(data) || data.length !== shape[depth]) {
+    fail(
+      'tensor',
+      `ragged nested array: expected length ${shape[depth]} at depth ${depth}, got ${Array.isArray(data) ? data.length : typeof data}`,
+    );
+  }
+  for (const d of data as readonly NestedNumbers[]) flatten(d, shape, depth + 1, out, kinds);
+}
+
+/**
+ * torch.tensor: from a number, nested arrays or a typed array (with `shape`). Integer-only data gives
+ * int32 (as torch gives int64), booleans give bool, anything else float32, unless `dtype` says otherwise.
+ */
+export function tensor(
+  data: NestedNumbers | TypedArray,
+  opts: TensorOptions & { shape?: readonly number[] } = {},
+): Tensor {
+  if (ArrayBuffer.isView(data)) {
+    const arr = data as TypedArray;
+    const shape = opts.shape ?? [arr.length];
+    validateShape('tensor', shape);
+    check(
+      sizeOf(shape) === arr.length,
+      'tensor',
+      () => `shape ${fmtShape(shape)} needs ${sizeOf(shape)} elements, got ${arr.length}`,
+    );
+    const dtype = opts.dtype ?? dtypeOfArray(arr);
+    const t = empty(shape, dtype);
+    t.data.set(arr);
+    return finish(t, opts);
+  }
+  const shape: number[] = [];
+  inferShape(data, shape, 0);
+  const flat: number[] = [];
+  const kinds = { float: false, bool: false, num: false };
+  flatten(data, shape, 0, flat, kinds);
+  const dtype =
+    opts.dtype ??
+    (kinds.float || (!kinds.num && !kinds.bool) ? 'float32' : kinds.bool && !kinds.num ? 'bool' : 'int32');
+  const target = opts.shape ?? shape;
+  check(
+    sizeOf(target) === flat.length,
+    'tensor',
+    () => `shape ${fmtShape(target)} needs ${sizeOf(target)} elements, got ${flat.length}`,
+  );
+  const t = empty(target, dtype);
+  t.data.set(flat);
+  return finish(t, opts);
+}
+
+export function full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
+  validateShape('full', shape);
+  const t = empty(shape, opts.dtype ?? 'float32');
+  if (value !== 0) getBackend().fill(t.data, value);
+  return finish(t, opts);
+}
+
+export const zeros = (shape: readonly number[], opts: TensorOptions = {}) => full(shape, 0, opts);
+export const ones = (shape: readonly number[], opts: TensorOptions = {}) => full(shape, 1, opts);
+export const zerosLike = (x: Tensor, opts: TensorOptions = {}) =>
+  full(x.shape, 0, { dtype: x.dtype, ...opts });
+export const onesLike = (x: Tensor, opts: TensorOptions = {}) =>
+  full(x.shape, 1, { dtype: x.dtype, ...opts });
+export const fullLike = (x: Tensor, v: number, opts: TensorOptions = {}) =>
+  full(x.shape, v, { dtype: x.dtype, ...opts });
+
+/** torch.arange(start, end, step): integers give int32, any fractional argument float32. */
+export function arange(startOrEnd: number, end?: number, step = 1, opts: TensorOptions = {}): Tensor {
+  const start = end === undefined ? 0 : startOrEnd;
+  const stop = end === undefined ? startOrEnd : end;
+  check(step !== 0, 'arange', () => 'step must be nonzero');
+  check(
+    Number.isFinite(start) && Number.isFinite(stop),
+    'arange',
+    () => `start and end must be finite, got ${start}, ${stop}`,
+  );
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  const allInt = Number.isInteger(start) && Number.isInteger(stop) && Number.isInteger(step);
+  const t = empty([n], opts.dtype ?? (allInt ? 'int32' : 'float32'));
+  const d = t.data;
+  for (let i = 0; i < n; i++) d[i] = start + i * step;
+  return finish(t, opts);
+}
+
+export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
+  check(
+    Number.isInteger(steps) && steps >= 0,
+    'linspace',
+    () => `steps must be a non-negative integer, got ${steps}`,
+  );
+  const t = empty([steps], opts.dtype ?? 'float32');
+  const d = t.data;
+  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
+  // Fill from both ends so the last value is exactly `end`, as torch does.
+  const half = Math.floor(steps / 2);
+  for (let i = 0; i < steps; i++) d[i] = i < half ? start + i * step : end - (steps - 1 - i) * step;
+  return finish(t, opts);
+}
+
+export function eye(n: number, m: number = n, opts: TensorOptions = {}): Tensor {
+  validateShape('eye', [n, m]);
+  const t = empty([n, m], opts.dtype ?? 'float32');
+  const d = t.data;
+  for (let i = 0; i < Math.min(n, m); i++) d[i * m + i] = 1;
+  return finish(t, opts);
+}
+
+function randomFill(
+  op: string,
+  shape: readonly number[],
+  opts: RandomOptions,
+  draw: (g: Generator) => number,
+): Tensor {
+  validateShape(op, shape);
+  const dtype = opts.dtype ?? 'float32';
+  check(isFloat(dtype), op, () => `expected a floating point dtype, got ${dtype}`);
+  const t = empty(shape, dtype);
+  const g = opts.generator ?? defaultGenerator;
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) d[i] = draw(g);
+  return finish(t, opts);
+}
+
+/** Uniform on [0, 1). */
+export const rand = (shape: readonly number[], opts: RandomOptions = {}) =>
+  randomFill('rand', shape, opts, (g) => g.uniform());
+/** Standard normal. */
+export const randn = (shape: readonly number[], opts: RandomOptions = {}) =>
+  randomFill('randn', shape, opts, (g) => g.normal());
+
+/** Uniform integers in [low, high) (int32). */
+export function randint(
+  low: number,
+  high: number,
+  shape: readonly number[],
+  opts: RandomOptions = {},
+): Tensor {
+  validateShape('randint', shape);
+  check(
+    Number.isInteger(low) && Number.isInteger(high) && high > low,
+    'randint',
+    () => `expected integers low < high, got ${low}, ${high}`,
+  );
+  const t = empty(shape, opts.dtype ?? 'int32');
+  const g = opts.generator ?? defaultGenerator;
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) d[i] = g.int(low, high);
+  return t;
+}
+
+/** A random permutation of 0..n-1 (int32), Fisher-Yates with the given generator. */
+export function randperm(n: number, opts: RandomOptions = {}): Tensor {
+  const t = arange(n);
+  const d = t.data;
+  const g = opts.generator ?? defaultGenerator;
+  for (let i = n - 1; i > 0; i--) {
+    const j = g.int(0, i + 1);
+    const tmp = d[i]!;
+    d[i] = d[j]!;
+    d[j] = tmp;
+  }
+  return t;
+}

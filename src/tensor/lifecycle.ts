@@ -1,0 +1,58 @@
+import { isGradEnabled, type Node } from '../autograd/node.ts';
+import type { DType, TypedArray } from '../core/dtype.ts';
+import { contiguousStrides, sizeOf } from '../core/shape.ts';
+import { getBackend } from '../kernels/registry.ts';
+import { track, untrack } from './scope.ts';
+import { Storage } from './storage.ts';
+import { Tensor } from './tensor.ts';
+
+/** A new contiguous tensor over fresh backend memory (zero-filled). */
+export function empty(shape: readonly number[], dtype: DType): Tensor {
+  const backend = getBackend();
+  const data = backend.alloc(dtype, sizeOf(shape));
+  return fromStorage(new Storage(data, dtype, backend), shape, contiguousStrides(shape), 0);
+}
+
+/** Wraps an existing typed array (copied into backend memory) as a contiguous tensor. */
+export function fromArray(src: TypedArray, shape: readonly number[], dtype: DType): Tensor {
+  const t = empty(shape, dtype);
+  t.data.set(src);
+  return t;
+}
+
+export function fromStorage(
+  storage: Storage,
+  shape: readonly number[],
+  strides: readonly number[],
+  offset: number,
+): Tensor {
+  const t = new Tensor(storage, shape, strides, offset);
+  track(t);
+  return t;
+}
+
+/** Marks a tensor to survive the enclosing scopes (parameters, gradients, optimizer state). */
+export function keep<T extends Tensor>(t: T): T {
+  t.kept = true;
+  untrack(t);
+  return t;
+}
+
+/**
+ * Attaches a tape node to `out` when recording is on and any input requires grad. Returns `out`.
+ */
+export function record(
+  op: string,
+  inputs: Tensor[],
+  out: Tensor,
+  attrs: Record<string, unknown> = {},
+): Tensor {
+  if (!isGradEnabled()) return out;
+  let needs = false;
+  for (const t of inputs) if (t.requiresGrad) needs = true;
+  if (!needs) return out;
+  const node: Node = { op, inputs, attrs, released: false };
+  out.gradFn = node;
+  out.requiresGrad = true;
+  return out;
+}

@@ -1,0 +1,22 @@
+import { check } from '../../core/errors.ts';
+import { defaultGenerator, type Generator } from '../../core/rng.ts';
+import type { Tensor } from '../tensor.ts';
+import { assertTensor, empty } from './dispatch.ts';
+
+/** Inverted dropout: zeroes each element with probability p and scales the rest by 1/(1-p). */
+export function dropout(
+  x: Tensor,
+  p = 0.5,
+  training = true,
+  generator: Generator = defaultGenerator,
+): Tensor {
+  assertTensor('dropout', x);
+  check(p >= 0 && p <= 1, 'dropout', () => `probability must be in [0, 1], got ${p}`);
+  if (!training || p === 0) return x;
+  if (p === 1) return x.mul(0);
+  const mask = empty(x.shape, x.dtype);
+  const d = mask.data;
+  const scale = 1 / (1 - p);
+  for (let i = 0; i < d.length; i++) d[i] = generator.uniform() >= p ? scale : 0;
+  return x.mul(mask);
+}

@@ -1,0 +1,234 @@
+import { isGradEnabled } from '../../autograd/node.ts';
+import type { DType } from '../../core/dtype.ts';
+import { check, fail, fmtShape } from '../../core/errors.ts';
+import { broadcastShapes, shapesEqual } from '../../core/shape.ts';
+import type { BinaryOp, UnaryOp } from '../../kernels/backend.ts';
+import { record } from '../lifecycle.ts';
+import { Tensor, type TensorOrScalar } from '../tensor.ts';
+import {
+  assertTensor,
+  backend,
+  broadcastView,
+  empty,
+  floatDType,
+  operands,
+  outShape,
+  scalarDType,
+  scalarTensor,
+} from './dispatch.ts';
+
+// ---- unary ----
+const FLOAT_RESULT = new Set<UnaryOp>([
+  'exp',
+  'log',
+  'sqrt',
+  'rsqrt',
+  'sin',
+  'cos',
+  'tanh',
+  'sigmoid',
+  'erf',
+  'reciprocal',
+  'log1p',
+  'expm1',
+]);
+
+export function unary(op: UnaryOp, x: Tensor): Tensor {
+  assertTensor(op, x);
+  let dt: DType = x.dtype;
+  if (FLOAT_RESULT.has(op)) dt = floatDType(x.dtype);
+  if (op === 'isnan' || op === 'logicalNot') dt = 'bool';
+  let src = x;
+  if (dt !== x.dtype && dt !== 'bool') src = x.to(dt);
+  const out = empty(x.shape, dt);
+  backend().unary(op, src.asView(), out.data);
+  return record(op, [src], out);
+}
+
+export const neg = (x: Tensor) => unary('neg', x);
+export const abs = (x: Tensor) => unary('abs', x);
+export const sign = (x: Tensor) => unary('sign', x);
+export const exp = (x: Tensor) => unary('exp', x);
+export const log = (x: Tensor) => unary('log', x);
+export const sqrt = (x: Tensor) => unary('sqrt', x);
+export const rsqrt = (x: Tensor) => unary('rsqrt', x);
+export const sin = (x: Tensor) => unary('sin', x);
+export const cos = (x: Tensor) => unary('cos', x);
+export const tanh = (x: Tensor) => unary('tanh', x);
+export const sigmoid = (x: Tensor) => unary('sigmoid', x);
+export const erf = (x: Tensor) => unary('erf', x);
+export const relu = (x: Tensor) => unary('relu', x);
+export const log1p = (x: Tensor) => unary('log1p', x);
+export const expm1 = (x: Tensor) => unary('expm1', x);
+export const reciprocal = (x: Tensor) => unary('reciprocal', x);
+export const floor = (x: Tensor) => unary('floor', x);
+export const ceil = (x: Tensor) => unary('ceil', x);
+export const round = (x: Tensor) => unary('round', x);
+export const isnan = (x: Tensor) => unary('isnan', x);
+export const logicalNot = (x: Tensor) => unary('logicalNot', x);
+export const square = (x: Tensor) => mul(x, x);
+
+// ---- binary ----
+const COMPARE = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr']);
+
+export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+  let [ta, tb, dt] = operands(op, a, b);
+  if (op === 'div' && dt !== 'float32' && dt !== 'float64') {
+    dt = floatDType(dt);
+    ta = ta.to(dt);
+    tb = tb.to(dt);
+  }
+  if (dt === 'bool' && !COMPARE.has(op)) {
+    // Arithmetic on booleans counts them as integers.
+    dt = 'int32';
+    ta = ta.to(dt);
+    tb = tb.to(dt);
+  }
+  const shape = outShape(op, ta, tb);
+  const out = empty(shape, COMPARE.has(op) ? 'bool' : dt);
+  backend().binary(op, broadcastView(ta, shape), broadcastView(tb, shape), out.data);
+  return record(op, [ta, tb], out);
+}
+
+export function add(a: TensorOrScalar, b: TensorOrScalar, alpha?: number): Tensor {
+  return binary('add', a, alpha === undefined ? b : mulScalarValue(b, alpha));
+}
+export function sub(a: TensorOrScalar, b: TensorOrScalar, alpha?: number): Tensor {
+  return binary('sub', a, alpha === undefined ? b : mulScalarValue(b, alpha));
+}
+export const mul = (a: TensorOrScalar, b: TensorOrScalar) => binary('mul', a, b);
+export const div = (a: TensorOrScalar, b: TensorOrScalar) => binary('div', a, b);
+export const pow = (a: TensorOrScalar, b: TensorOrScalar) => binary('pow', a, b);
+export const maximum = (a: TensorOrScalar, b: TensorOrScalar) => binary('maximum', a, b);
+export const minimum = (a: TensorOrScalar, b: TensorOrScalar) => binary('minimum', a, b);
+export const remainder = (a: TensorOrScalar, b: TensorOrScalar) => binary('remainder', a, b);
+export const eq = (a: TensorOrScalar, b: TensorOrScalar) => binary('eq', a, b);
+export const ne = (a: TensorOrScalar, b: TensorOrScalar) => binary('ne', a, b);
+export const lt = (a: TensorOrScalar, b: TensorOrScalar) => binary('lt', a, b);
+export const le = (a: TensorOrScalar, b: TensorOrScalar) => binary('le', a, b);
+export const gt = (a: TensorOrScalar, b: TensorOrScalar) => binary('gt', a, b);
+export const ge = (a: TensorOrScalar, b: TensorOrScalar) => binary('ge', a, b);
+export const logicalAnd = (a: TensorOrScalar, b: TensorOrScalar) => binary('logicalAnd', a, b);
+export const logicalOr = (a: TensorOrScalar, b: TensorOrScalar) => binary('logicalOr', a, b);
+
+export function mulScalarValue(b: TensorOrScalar, alpha: number): TensorOrScalar {
+  if (b instanceof Tensor) return alpha === 1 ? b : mul(b, alpha);
+  return (b as number) * alpha;
+}
+
+// ---- ternary ----
+/** torch.where(cond, a, b): cond is bool, a and b broadcast together with it. */
+export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+  assertTensor('where', cond, 'condition');
+  check(cond.dtype === 'bool', 'where', () => `condition must be a bool tensor, got ${cond.dtype}`);
+  const [ta, tb, dt] = operands('where', a, b);
+  const shape = outShape('where', cond, ta, tb);
+  const out = empty(shape, dt);
+  backend().where(broadcastView(cond, shape), broadcastView(ta, shape), broadcastView(tb, shape), out.data);
+  return record('where', [cond, ta, tb], out);
+}
+
+/** clamp(x, min, max) as where(x < min, min, ...): the gradient passes only where x is inside the range. */
+export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  assertTensor('clamp', x);
+  check(min != null || max != null, 'clamp', () => 'at least one of min and max must be given');
+  let y = x;
+  if (min != null) y = where(lt(y, min), scalarTensor(min, scalarDType(min, x.dtype)), y);
+  if (max != null) y = where(gt(y, max), scalarTensor(max, scalarDType(max, y.dtype)), y);
+  return y;
+}
+
+export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
+  assertTensor('maskedFill', x);
+  assertTensor('maskedFill', mask, 'mask');
+  check(mask.dtype === 'bool', 'maskedFill', () => `mask must be a bool tensor, got ${mask.dtype}`);
+  const shape = broadcastShapes('maskedFill', x.shape, mask.shape);
+  check(
+    shapesEqual(shape, x.shape),
+    'maskedFill',
+    () => `mask of shape ${fmtShape(mask.shape)} cannot broadcast to input ${fmtShape(x.shape)}`,
+  );
+  return where(mask, scalarTensor(value, x.dtype), x);
+}
+
+// ---- dtype and copies ----
+export function cast(x: Tensor, dtype: DType): Tensor {
+  assertTensor('to', x);
+  if (x.dtype === dtype) return x;
+  const out = empty(x.shape, dtype);
+  backend().copy(x.asView(), out.asView());
+  return record('cast', [x], out, { from: x.dtype });
+}
+
+export function clone(x: Tensor): Tensor {
+  assertTensor('clone', x);
+  const out = empty(x.shape, x.dtype);
+  backend().copy(x.asView(), out.asView());
+  return record('clone', [x], out);
+}
+
+export function fullLike(x: Tensor, value: number, dtype: DType = x.dtype): Tensor {
+  const out = empty(x.shape, dtype);
+  if (value !== 0) backend().fill(out.data, value);
+  return out;
+}
+
+// ---- in place: never recorded; refused on tensors that take part in autograd ----
+function checkInPlace(op: string, x: Tensor): void {
+  if (x.requiresGrad && x.isLeaf && isGradEnabled()) {
+    fail(op, 'a leaf tensor that requires grad is being used in an in-place operation; wrap it in noGrad()');
+  }
+}
+
+export function binaryInPlace<T extends Tensor>(x: T, op: BinaryOp, o: TensorOrScalar): T {
+  checkInPlace(`${op}_`, x);
+  const other = o instanceof Tensor ? (o.dtype === x.dtype ? o : o.to(x.dtype)) : scalarTensor(o, x.dtype);
+  const shape = broadcastShapes(`${op}_`, x.shape, other.shape);
+  check(
+    shapesEqual(shape, x.shape),
+    `${op}_`,
+    () => `output shape ${fmtShape(x.shape)} does not match the broadcast shape ${fmtShape(shape)}`,
+  );
+  if (x.isContiguous()) {
+    backend().binary(op, x.asView(), broadcastView(other, shape), x.data);
+  } else {
+    const tmp = empty(x.shape, x.dtype);
+    backend().binary(op, x.asView(), broadcastView(other, shape), tmp.data);
+    backend().copy(tmp.asView(), x.asView());
+    tmp.dispose();
+  }
+  return x;
+}
+
+export function unaryInPlace<T extends Tensor>(x: T, op: UnaryOp): T {
+  checkInPlace(`${op}_`, x);
+  const src = x.isContiguous() ? x : x.contiguous();
+  backend().unary(op, src.asView(), src.data);
+  if (src !== x) backend().copy(src.asView(), x.asView());
+  return x;
+}
+
+export function copyInto<T extends Tensor>(x: T, src: Tensor): T {
+  checkInPlace('copy_', x);
+  const shape = broadcastShapes('copy_', x.shape, src.shape);
+  check(
+    shapesEqual(shape, x.shape),
+    'copy_',
+    () => `source of shape ${fmtShape(src.shape)} cannot be copied into ${fmtShape(x.shape)}`,
+  );
+  backend().copy(broadcastView(src, shape), x.asView());
+  return x;
+}
+
+export function fillInPlace<T extends Tensor>(x: T, value: number): T {
+  checkInPlace('fill_', x);
+  if (x.isContiguous()) backend().fill(x.data, value);
+  else backend().copy(broadcastView(scalarTensor(value, x.dtype), x.shape), x.asView());
+  return x;
+}
+
+export function clampInPlace<T extends Tensor>(x: T, min?: number | null, max?: number | null): T {
+  if (min != null) binaryInPlace(x, 'maximum', min);
+  if (max != null) binaryInPlace(x, 'minimum', max);
+  return x;
+}

@@ -1,0 +1,84 @@
+import { noGrad } from '../../autograd/node.ts';
+import { check, fmtShape } from '../../core/errors.ts';
+import type { Tensor } from '../tensor.ts';
+import { assertTensor } from './dispatch.ts';
+import { mean, variance } from './reduce.ts';
+import { reshape } from './views.ts';
+
+/** torch.nn.functional.layer_norm over the trailing `normalizedShape` dims (biased variance). */
+export function layerNorm(
+  x: Tensor,
+  normalizedShape: readonly number[],
+  weight: Tensor | null = null,
+  bias: Tensor | null = null,
+  eps = 1e-5,
+): Tensor {
+  assertTensor('layerNorm', x);
+  const k = normalizedShape.length;
+  check(
+    k > 0 && x.shape.slice(x.ndim - k).join() === normalizedShape.join(),
+    'layerNorm',
+    () =>
+      `normalizedShape ${fmtShape(normalizedShape)} does not match the trailing dims of input ${fmtShape(x.shape)}`,
+  );
+  const axes = Array.from({ length: k }, (_, i) => x.ndim - k + i);
+  const mu = mean(x, axes, true);
+  const v = variance(x, axes, false, true);
+  let y = x.sub(mu).div(v.add(eps).sqrt());
+  if (weight !== null) y = y.mul(weight);
+  if (bias !== null) y = y.add(bias);
+  return y;
+}
+
+/**
+ * torch.nn.functional.batch_norm over dim 1 of [N, C, ...]. In training it normalises with the batch's
+ * biased variance and, when running stats are given, updates them in place with the unbiased one.
+ */
+export function batchNorm(
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  weight: Tensor | null = null,
+  bias: Tensor | null = null,
+  training = false,
+  momentum = 0.1,
+  eps = 1e-5,
+): Tensor {
+  assertTensor('batchNorm', x);
+  check(x.ndim >= 2, 'batchNorm', () => `expected input of rank >= 2 [N, C, ...], got ${fmtShape(x.shape)}`);
+  const c = x.shape[1]!;
+  const bshape = x.shape.map((d, i) => (i === 1 ? d : 1));
+  const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
+  let mu: Tensor;
+  let v: Tensor;
+  if (training) {
+    const count = x.size / c;
+    check(
+      count > 1,
+      'batchNorm',
+      () => `expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`,
+    );
+    mu = mean(x, axes, true);
+    v = variance(x, axes, false, true);
+    if (runningMean !== null && runningVar !== null) {
+      noGrad(() => {
+        const m = reshape(mu.detach(), [c]);
+        const uv = reshape(v.detach(), [c]).mul(count / (count - 1));
+        runningMean.mul_(1 - momentum).add_(m.mul(momentum));
+        runningVar.mul_(1 - momentum).add_(uv.mul(momentum));
+      });
+    }
+  } else {
+    check(
+      runningMean !== null && runningVar !== null,
+      'batchNorm',
+      () => 'running statistics are required in eval mode',
+    );
+    mu = reshape(runningMean, bshape);
+    v = reshape(runningVar, bshape);
+  }
+  let y = x.sub(mu).div(v.add(eps).sqrt());
+  if (weight !== null) y = y.mul(reshape(weight, bshape));
+  if (bias !== null) y = y.add(reshape(bias, bshape));
+  return y;
+}
