@@ -92,7 +92,7 @@ export class Batcher<Req, Res> {
   submit(req: Req, rows: number, timeoutMs?: number): Promise<Res> {
     const o = this.options;
     if (this.closed) {
-      return Promise.reject(new ServeError('infer', 503, `${this.label} is unloading; retry`, 1));
+      return Promise.reject(new ServeError('infer', 503, `${this.label} is unloading; retry`));
     }
     if (rows > o.maxBatchSize) {
       return Promise.reject(
@@ -105,7 +105,7 @@ export class Batcher<Req, Res> {
     }
     if (this.queue.length >= o.maxQueueSize) {
       return Promise.reject(
-        new ServeError('infer', 503, `${this.label}'s queue is full (${o.maxQueueSize} requests waiting)`, 1),
+        new ServeError('infer', 503, `${this.label}'s queue is full (${o.maxQueueSize} requests waiting)`),
       );
     }
     return new Promise<Res>((resolve, reject) => {

@@ -156,6 +156,12 @@ export async function createServer(options: ServerOptions = {}): Promise<Inferen
     },
   };
 
+  // Answers sent while closing end their connection, so keep-alive clients do not hold the server open.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (closing) reply.header('Connection', 'close');
+    return payload;
+  });
+
   if (options.corsOrigins !== undefined && options.corsOrigins.length > 0) {
     await app.register(cors, {
       origin: [...options.corsOrigins],

@@ -1,0 +1,165 @@
+// Dynamic batching and the limits around it, through HTTP on loopback.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { errorOf, get, inferBody, post, start } from './helpers.ts';
+import { smallDense } from './models.ts';
+
+type Outputs = { outputs: { data: number[]; shape: number[] }[] };
+
+describe('serve: dynamic batching', () => {
+  it('joins concurrent single-sample requests into fewer infer calls and splits the answers back', async () => {
+    const model = smallDense();
+    const { server, url } = await start({
+      models: [model],
+      batching: { maxBatchSize: 64, maxQueueDelayMs: 50 },
+    });
+    try {
+      const rows = Array.from({ length: 24 }, (_, i) => [i, -i / 2, 1 + i / 3]);
+      const answers = await Promise.all(
+        rows.map((r) => post(`${url}/v2/models/dense/infer`, inferBody([r]))),
+      );
+      answers.forEach((a, i) => {
+        assert.equal(a.status, 200, a.text);
+        const out = (a.json as Outputs).outputs[0]!;
+        assert.deepEqual(out.shape, [1, 2]);
+        // Each client gets its own row back, computed exactly as an unbatched call would.
+        assert.deepEqual(out.data, Array.from(model.forward(Float32Array.from(rows[i]!), 1)));
+      });
+      assert.equal(
+        model.calls.reduce((a, b) => a + b, 0),
+        24,
+      );
+      assert.ok(
+        model.calls.length < 24,
+        `24 requests took ${model.calls.length} infer calls: ${model.calls}`,
+      );
+      assert.ok(Math.max(...model.calls) > 1, `no call joined requests: ${model.calls}`);
+      const m = await get(`${url}/metrics`);
+      const count = Number(
+        /tensorscript_batch_size_count\{model="dense",version="1"\} (\d+)/.exec(m.text)?.[1],
+      );
+      const sum = Number(/tensorscript_batch_size_sum\{model="dense",version="1"\} (\d+)/.exec(m.text)?.[1]);
+      assert.equal(count, model.calls.length);
+      assert.equal(sum, 24);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('never puts more than maxBatchSize rows into one call, multi-row requests included', async () => {
+    const model = smallDense();
+    const { server, url } = await start({
+      models: [model],
+      batching: { maxBatchSize: 4, maxQueueDelayMs: 30 },
+    });
+    try {
+      const reqs = [1, 3, 2, 1, 1, 4, 2, 1].map((n, k) => Array.from({ length: n }, (_, i) => [k, i, k * i]));
+      const answers = await Promise.all(reqs.map((r) => post(`${url}/v2/models/dense/infer`, inferBody(r))));
+      answers.forEach((a, k) => {
+        assert.equal(a.status, 200, a.text);
+        const expected = model.forward(Float32Array.from(reqs[k]!.flat()), reqs[k]!.length);
+        assert.deepEqual((a.json as Outputs).outputs[0]!.data, Array.from(expected));
+      });
+      assert.ok(
+        model.calls.every((n) => n <= 4),
+        `calls ${model.calls}`,
+      );
+      assert.equal(
+        model.calls.reduce((a, b) => a + b, 0),
+        15,
+      );
+      const tooBig = await post(
+        `${url}/v2/models/dense/infer`,
+        inferBody([
+          [1, 1, 1],
+          [1, 1, 1],
+          [1, 1, 1],
+          [1, 1, 1],
+          [1, 1, 1],
+        ]),
+      );
+      assert.equal(tooBig.status, 400);
+      assert.match(errorOf(tooBig), /batch of 5 exceeds model 'dense' version '1''s max batch size 4/);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('serve: limits', () => {
+  it('answers 503 with Retry-After when the model queue is full', async () => {
+    const model = smallDense();
+    model.delayMs = 300;
+    const { server, url } = await start({
+      models: [model],
+      batching: { maxBatchSize: 1, maxQueueDelayMs: 0, maxQueueSize: 2 },
+      retryAfterSeconds: 2,
+    });
+    try {
+      const first = post(`${url}/v2/models/dense/infer`, inferBody([[1, 2, 3]]));
+      while (model.calls.length === 0) await new Promise((r) => setTimeout(r, 5));
+      const rest = await Promise.all(
+        Array.from({ length: 5 }, () => post(`${url}/v2/models/dense/infer`, inferBody([[1, 2, 3]]))),
+      );
+      const full = rest.filter((a) => a.status === 503);
+      assert.equal(full.length, 3, rest.map((a) => a.status).join(','));
+      for (const a of full) {
+        assert.equal(a.headers.get('retry-after'), '2');
+        assert.match(errorOf(a), /queue is full \(2 requests waiting\)/);
+      }
+      assert.equal(rest.filter((a) => a.status === 200).length, 2);
+      assert.equal((await first).status, 200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers 503 with Retry-After beyond the server-wide concurrency limit', async () => {
+    const model = smallDense();
+    model.delayMs = 300;
+    const { server, url } = await start({
+      models: [model],
+      maxInFlight: 2,
+      batching: { maxQueueDelayMs: 0 },
+    });
+    try {
+      const first = post(`${url}/v2/models/dense/infer`, inferBody([[1, 2, 3]]));
+      while (model.calls.length === 0) await new Promise((r) => setTimeout(r, 5));
+      const rest = await Promise.all(
+        Array.from({ length: 3 }, () => post(`${url}/v2/models/dense/infer`, inferBody([[1, 2, 3]]))),
+      );
+      assert.deepEqual(rest.map((a) => a.status).sort(), [200, 503, 503]);
+      const refused = rest.find((a) => a.status === 503)!;
+      assert.equal(refused.headers.get('retry-after'), '1');
+      assert.match(errorOf(refused), /limit of 2 concurrent inference requests/);
+      assert.equal((await first).status, 200);
+      // Slots are given back: the server takes requests again.
+      assert.equal((await post(`${url}/v2/models/dense/infer`, inferBody([[1, 2, 3]]))).status, 200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers 504 with a JSON error when inference exceeds the request timeout', async () => {
+    const model = smallDense();
+    model.delayMs = 400;
+    const { server, url } = await start({
+      models: [model],
+      requestTimeoutMs: 100,
+      batching: { maxQueueDelayMs: 0 },
+    });
+    try {
+      const t0 = performance.now();
+      const a = await post(`${url}/v2/models/dense/infer`, inferBody([[1, 2, 3]]));
+      assert.equal(a.status, 504);
+      assert.match(errorOf(a), /^\[infer\] model 'dense' version '1' did not answer within 100 ms$/);
+      assert.ok(performance.now() - t0 < 350, 'the answer came before the model finished');
+      model.delayMs = 0;
+      await new Promise((r) => setTimeout(r, 350));
+      assert.equal((await post(`${url}/v2/models/dense/infer`, inferBody([[1, 2, 3]]))).status, 200);
+      assert.equal((await get(`${url}/v2/health/ready`)).status, 200);
+    } finally {
+      await server.close();
+    }
+  });
+});
