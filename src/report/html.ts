@@ -1,0 +1,118 @@
+import type { ReportMetrics } from './compute.ts';
+
+/** A chart ready for the page: its SVG markup (ids already made unique) and the file names written beside it. */
+export interface RenderedChart {
+  id: string;
+  title: string;
+  svg: string;
+  svgFile: string;
+  pngFile: string;
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
+}
+
+function fmt(v: number | undefined): string {
+  if (v === undefined) return '–';
+  if (Number.isNaN(v)) return 'NaN';
+  return Number.isInteger(v) ? String(v) : v.toFixed(4);
+}
+
+function table(head: readonly string[], rows: readonly (readonly string[])[], cls = ''): string {
+  const th = head.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const tr = rows
+    .map(
+      (r) =>
+        `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${escapeHtml(c)}</th>` : `<td>${escapeHtml(c)}</td>`)).join('')}</tr>`,
+    )
+    .join('\n');
+  return `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${th}</tr></thead><tbody>\n${tr}\n</tbody></table>`;
+}
+
+const STYLE = `
+body{font-family:"DejaVu Sans","Liberation Sans",Arial,sans-serif;margin:24px auto;max-width:1200px;color:#222;padding:0 16px}
+h1{margin-bottom:4px}.meta{color:#666;margin-top:0}
+table{border-collapse:collapse;margin:8px 0 24px}th,td{border:1px solid #ddd;padding:4px 10px;text-align:right}
+thead th{background:#f3f5f8}tbody th{text-align:left;font-weight:normal}
+.charts{display:flex;flex-wrap:wrap;gap:24px}figure.chart{margin:0;border:1px solid #e5e5e5;padding:8px;background:#fff}
+figcaption{font-size:13px;color:#555;margin-top:4px}.notes li{color:#8a5300}
+`;
+
+/**
+ * The whole report as one HTML file: CSS inline, charts as inline SVG, no script and no external URL, so it opens
+ * offline and cannot leak a request. Links point at the SVG/PNG files written next to it.
+ */
+export function reportHtml(
+  title: string,
+  r: ReportMetrics,
+  charts: readonly RenderedChart[],
+  extra: Record<string, unknown> | undefined,
+  generatedAt: string,
+): string {
+  const parts: string[] = [];
+  parts.push(`<h1>${escapeHtml(title)}</h1>`);
+  parts.push(
+    `<p class="meta">Task: ${escapeHtml(r.task)} · ${r.samples} samples · generated ${escapeHtml(generatedAt)}</p>`,
+  );
+  parts.push('<h2>Metrics</h2>');
+  parts.push(
+    table(
+      ['metric', 'value'],
+      Object.entries(r.metrics).map(([k, v]) => [k, fmt(v)]),
+      'metrics',
+    ),
+  );
+  if (r.perClass !== undefined) {
+    const withAuc = r.perClass.some((c) => c.rocAuc !== undefined);
+    const withAp = r.perClass.some((c) => c.averagePrecision !== undefined);
+    const head = [
+      'class',
+      'precision',
+      'recall',
+      'f1',
+      'support',
+      ...(withAuc ? ['ROC AUC'] : []),
+      ...(withAp ? ['AP'] : []),
+    ];
+    const rows = r.perClass.map((c) => [
+      c.name,
+      fmt(c.precision),
+      fmt(c.recall),
+      fmt(c.f1),
+      fmt(c.support),
+      ...(withAuc ? [fmt(c.rocAuc)] : []),
+      ...(withAp ? [fmt(c.averagePrecision)] : []),
+    ]);
+    parts.push('<h2>Per class</h2>', table(head, rows, 'per-class'));
+  }
+  if (r.notes.length > 0)
+    parts.push(`<ul class="notes">${r.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`);
+  parts.push('<h2>Charts</h2><div class="charts">');
+  for (const c of charts) {
+    parts.push(
+      `<figure class="chart" id="${escapeHtml(c.id)}" data-chart="${escapeHtml(c.id)}">${c.svg}<figcaption>${escapeHtml(c.title)} · <a href="${escapeHtml(c.svgFile)}">SVG</a> · <a href="${escapeHtml(c.pngFile)}">PNG</a></figcaption></figure>`,
+    );
+  }
+  parts.push('</div>');
+  if (extra !== undefined && Object.keys(extra).length > 0) {
+    parts.push(
+      '<h2>Details</h2>',
+      table(
+        ['key', 'value'],
+        Object.entries(extra).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+      ),
+    );
+  }
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<body>
+${parts.join('\n')}
+</body></html>
+`;
+}

@@ -1,0 +1,41 @@
+import { Resvg } from '@resvg/resvg-js';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+
+/**
+ * Renders a Vega-Lite spec to a standalone SVG string in Node: Vega's headless View ('none' renderer) needs no
+ * browser, no DOM and no network. Data must be inline (`data.values`), so nothing is ever fetched.
+ */
+export async function specToSvg(spec: TopLevelSpec): Promise<string> {
+  const vgSpec = compile(spec).spec;
+  const view = new vega.View(vega.parse(vgSpec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/**
+ * SVG -> PNG with resvg (Rust, shipped as a prebuilt binary inside the npm package). Text uses the system's DejaVu
+ * or Liberation fonts (Debian fonts-dejavu-core), drawn at 2x for sharp figures in documents.
+ */
+export function svgToPng(svg: string, scale = 2): Uint8Array {
+  const r = new Resvg(svg, {
+    fitTo: { mode: 'zoom', value: scale },
+    background: 'white',
+    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' },
+  });
+  return r.render().asPng();
+}
+
+/**
+ * Makes the ids inside one SVG unique before several are inlined into the same HTML page; Vega numbers its clip
+ * paths clip1, clip2, ... in every SVG, and duplicate ids would make one chart clip with another's rectangle.
+ */
+export function prefixSvgIds(svg: string, prefix: string): string {
+  return svg
+    .replace(/\bid="([^"]+)"/g, (_, id: string) => `id="${prefix}-${id}"`)
+    .replace(/url\(#([^)]+)\)/g, (_, id: string) => `url(#${prefix}-${id})`)
+    .replace(/href="#([^"]+)"/g, (_, id: string) => `href="#${prefix}-${id}"`);
+}
