@@ -29,8 +29,8 @@ INLINE f4 unary_v(int op, f4 x) {
   switch (op) {
     case U_NEG: return wasm_f32x4_neg(x);
     case U_ABS: return wasm_f32x4_abs(x);
-    /* x > 0 ? x : 0, so NaN and -0 give 0 like the reference backend's definition */
-    case U_RELU: return wasm_v128_and(x, wasm_f32x4_gt(x, wasm_f32x4_splat(0.0f)));
+    /* x > 0 ? x : 0 with NaN kept, as the reference backend defines it (-0 gives +0) */
+    case U_RELU: return wasm_v128_and(x, wasm_v128_or(wasm_f32x4_gt(x, wasm_f32x4_splat(0.0f)), wasm_f32x4_ne(x, x)));
     case U_EXP: return v_exp(x);
     case U_LOG: return v_log(x);
     case U_SQRT: return wasm_f32x4_sqrt(x);

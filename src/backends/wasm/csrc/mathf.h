@@ -9,7 +9,7 @@
 INLINE f4 v_exp(f4 x) {
   const f4 hi = wasm_f32x4_splat(88.7228394f), lo = wasm_f32x4_splat(-103.972084f);
   f4 big = wasm_f32x4_gt(x, hi), small = wasm_f32x4_lt(x, lo);
-  f4 xc = wasm_f32x4_min(wasm_f32x4_max(x, wasm_f32x4_splat(-87.0f)), wasm_f32x4_splat(88.5f));
+  f4 xc = wasm_f32x4_min(wasm_f32x4_max(x, wasm_f32x4_splat(-104.0f)), wasm_f32x4_splat(88.8f));
   f4 n = wasm_f32x4_nearest(wasm_f32x4_mul(xc, wasm_f32x4_splat(1.44269504088896341f)));
   f4 r = wasm_f32x4_sub(xc, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
   r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
