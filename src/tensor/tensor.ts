@@ -368,7 +368,7 @@ export class Tensor implements Disposable {
   std(dim?: Dims | null, unbiased = true, keepdim = false): Tensor {
     return red.std(this, dim, unbiased, keepdim);
   }
-  logsumexp(dim: Dims, keepdim = false): Tensor {
+  logsumexp(dim: Dims | null = null, keepdim = false): Tensor {
     return red.logsumexp(this, dim, keepdim);
   }
   softmax(dim: number): Tensor {

@@ -1,7 +1,7 @@
 import { normDim } from '../../core/shape.ts';
 import type { Tensor } from '../tensor.ts';
 import { assertTensor } from './dispatch.ts';
-import { amax, logsumexp, sum } from './reduce.ts';
+import { amax, sum } from './reduce.ts';
 
 /** exp(x - max) / sum: the max is detached (softmax is shift-invariant, so the gradient is unchanged). */
 export function softmax(x: Tensor, dim: number): Tensor {
@@ -16,7 +16,10 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
   assertTensor('logSoftmax', x);
   const d = normDim('logSoftmax', dim, x.ndim);
   if (x.size === 0) return x.clone();
-  return x.sub(logsumexp(x, d, true));
+  // (x - m) - log(sum(exp(x - m))) rather than x - logsumexp(x): with large, close inputs the latter
+  // subtracts two nearly equal big numbers and loses most float32 digits.
+  const shifted = x.sub(amax(x.detach(), d, true));
+  return shifted.sub(sum(shifted.exp(), d, true).log());
 }
 
 /** GELU; 'none' is the exact erf form, 'tanh' the approximation (as torch's `approximate`). */

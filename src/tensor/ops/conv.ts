@@ -175,7 +175,7 @@ function poolSetup(
   dilationAllowed: boolean,
 ): { attrs: Pool2dAttrs; outShape: number[] } {
   assertTensor(op, x);
-  check(x.ndim === 4, op, () => `expected 4-D input [N,C,H,W], got ${fmtShape(x.shape)}`);
+  check(x.ndim === 4, op, () => `expected 3-D [C,H,W] or 4-D [N,C,H,W] input, got ${fmtShape(x.shape)}`);
   const kernel = pair(op, 'kernelSize', opts.kernelSize, 1);
   const stride = pair(op, 'stride', opts.stride ?? kernel, 1);
   const padding = pair(op, 'padding', opts.padding ?? 0, 0);
@@ -196,7 +196,15 @@ function poolSetup(
   };
 }
 
+/** Pooling also takes an unbatched [C, H, W] input, as torch does. */
+function unbatched(op: string, x: Tensor, fn: (x4: Tensor) => Tensor): Tensor | null {
+  assertTensor(op, x);
+  return x.ndim === 3 ? fn(x.unsqueeze(0)).squeeze(0) : null;
+}
+
 export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
+  const u = unbatched('maxPool2d', x, (x4) => maxPool2d(x4, opts));
+  if (u !== null) return u;
   const { attrs, outShape } = poolSetup('maxPool2d', x, opts, true);
   const out = empty(outShape, x.dtype);
   const indices = empty(outShape, 'int32');
@@ -213,6 +221,8 @@ export function maxPool2dBackward(dy: Tensor, indices: Tensor, xShape: readonly 
 }
 
 export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
+  const u = unbatched('avgPool2d', x, (x4) => avgPool2d(x4, opts));
+  if (u !== null) return u;
   const { attrs, outShape } = poolSetup('avgPool2d', x, opts, false);
   const out = empty(outShape, x.dtype);
   if (out.size > 0) backend().avgPool2d(contiguous(x).data, x.shape, attrs, out.data, outShape);

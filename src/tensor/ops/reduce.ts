@@ -90,9 +90,9 @@ export function std(x: Tensor, dim: Dims | null | undefined, unbiased: boolean, 
 }
 
 /** log(sum(exp(x))) computed around the (detached) max so large inputs do not overflow. */
-export function logsumexp(x: Tensor, dim: Dims, keepdim = false): Tensor {
+export function logsumexp(x: Tensor, dim: Dims | null = null, keepdim = false): Tensor {
   assertTensor('logsumexp', x);
-  const axes = normDims('logsumexp', dim, x.ndim);
+  const axes = normDims('logsumexp', dim ?? undefined, x.ndim);
   const m0 = amax(x.detach(), axes, true);
   // An all -inf slice would give inf - inf = nan; shift by 0 there instead.
   const m = m0.where(m0.abs().ne(Number.POSITIVE_INFINITY), 0);
