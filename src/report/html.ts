@@ -37,7 +37,7 @@ const STYLE = `
 body{font-family:"DejaVu Sans","Liberation Sans",Arial,sans-serif;margin:24px auto;max-width:1200px;color:#222;padding:0 16px}
 h1{margin-bottom:4px}.meta{color:#666;margin-top:0}
 table{border-collapse:collapse;margin:8px 0 24px}th,td{border:1px solid #ddd;padding:4px 10px;text-align:right}
-thead th{background:#f3f5f8}tbody th{text-align:left;font-weight:normal}
+thead th{background:#f3f5f8}thead th:first-child{text-align:left}tbody th{text-align:left;font-weight:normal}
 .charts{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}figure.chart{margin:0;border:1px solid #e5e5e5;padding:8px;background:#fff}
 figcaption{font-size:13px;color:#555;margin-top:4px}.notes li{color:#8a5300}
 `;
