@@ -145,7 +145,9 @@ export class Tensor implements Disposable {
   detach(): Tensor {
     return vw.detach(this);
   }
+  /** Drops the gradient and frees its buffer (like torch's set_to_none). */
   zeroGrad(): void {
+    this.grad?.dispose();
     this.grad = null;
   }
 
