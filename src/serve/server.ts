@@ -157,9 +157,10 @@ export async function createServer(options: ServerOptions = {}): Promise<Inferen
   };
 
   // Answers sent while closing end their connection, so keep-alive clients do not hold the server open.
-  app.addHook('onSend', async (_req, reply, payload) => {
+  // (Callback-style hooks: no promise per request on the hot path.)
+  app.addHook('onSend', (_req, reply, payload, done) => {
     if (closing) reply.header('Connection', 'close');
-    return payload;
+    done(null, payload);
   });
 
   if (options.corsOrigins !== undefined && options.corsOrigins.length > 0) {
@@ -172,24 +173,26 @@ export async function createServer(options: ServerOptions = {}): Promise<Inferen
   }
 
   if (checkKey !== undefined) {
-    app.addHook('onRequest', async (req, reply) => {
-      if (AUTH_EXEMPT.has(req.url.split('?')[0]!)) return;
-      if (!checkKey(req.headers)) {
-        // One message whatever failed (no key, wrong key, wrong scheme).
-        return reply
-          .code(401)
-          .header('WWW-Authenticate', 'Bearer')
-          .send({ error: '[auth] missing or invalid API key' });
+    app.addHook('onRequest', (req, reply, done) => {
+      if (AUTH_EXEMPT.has(req.url.split('?')[0]!) || checkKey(req.headers)) {
+        done();
+        return;
       }
+      // One message whatever failed (no key, wrong key, wrong scheme).
+      reply
+        .code(401)
+        .header('WWW-Authenticate', 'Bearer')
+        .send({ error: '[auth] missing or invalid API key' });
     });
   }
 
   if (metrics !== undefined) {
-    app.addHook('onResponse', async (req, reply) => {
+    app.addHook('onResponse', (req, reply, done) => {
       const route = req.routeOptions.url ?? 'unmatched';
       const labels = { method: req.method, route };
       metrics.requests.inc({ ...labels, status: String(reply.statusCode) });
       metrics.latency.observe(labels, reply.elapsedTime / 1000);
+      done();
     });
     app.get('/metrics', async (_req, reply) => {
       reply.header('Content-Type', metrics.registry.contentType);
