@@ -41,6 +41,6 @@ describe('memory', () => {
       return b.add(1);
     });
     assert.equal(ts.memoryStats.live, before + 1);
-    assert.deepEqual(kept.toArray().slice(0, 2), [4, 4]);
+    assert.deepEqual(Array.from(kept.toTypedArray().subarray(0, 2)), [4, 4]);
   });
 });

@@ -26,7 +26,7 @@ describe('seeded generator', () => {
     assert.deepEqual(a, b);
     const u = ts.rand([1000]).toTypedArray();
     assert.ok(u.every((v) => v >= 0 && v < 1));
-    const m = u.reduce((s, v) => s + v, 0) / u.length;
+    const m = Array.from(u).reduce((s, v) => s + v, 0) / u.length;
     assert.ok(Math.abs(m - 0.5) < 0.05);
     const r = ts.randint(3, 7, [500]).toTypedArray();
     assert.ok(r.every((v) => v >= 3 && v < 7));
