@@ -4,6 +4,7 @@
  */
 import './autograd/grads/index.ts';
 import './backends/ref/index.ts';
+import './backends/wasm/index.ts';
 
 export { enableGrad, isGradEnabled, noGrad } from './autograd/node.ts';
 export { gradOps } from './autograd/registry.ts';

@@ -37,6 +37,8 @@ function checkGatherShapes(op: string, x: Tensor, d: number, index: Tensor): voi
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   assertTensor('gather', x);
   assertTensor('gather', index, 'index');
+  // Kernels see at least 1-D tensors; a 0-d gather is the 1-element case.
+  if (x.ndim === 0) return reshape(gather(reshape(x, [1]), 0, reshape(index, [1])), []);
   const d = normDim('gather', dim, x.ndim);
   checkGatherShapes('gather', x, d, index);
   checkIndex('gather', index, x.shape[d] ?? 1, d);
