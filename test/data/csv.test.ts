@@ -75,6 +75,22 @@ test('readCsv: errors name file, line and column', async () => {
   });
   // Inferred from the first row only, so "abc" on line 3 is a bad number, not a string column.
   await assert.rejects(readCsv(bad, { inferRows: 1 }), /line 3, column 2 \("age"\): expected a number/);
+  // Line numbers count newlines inside quoted fields and blank lines; comment lines too when enabled.
+  const multi = file('multi.csv', 'a,b\n1,"two\nlines"\n\n2,x\n');
+  await assert.rejects(
+    readCsv(multi, { types: { b: 'number' } }),
+    /multi\.csv line 2, column 2 \("b"\): expected a number, got "two\\nlines"/,
+  );
+  const after = file('after.csv', 'a,b\n"1\n",2\n\nq,3\n');
+  await assert.rejects(
+    readCsv(after, { types: { a: 'number' } }),
+    /after\.csv line 5, column 1 \("a"\): expected a number, got "q"/,
+  );
+  const commented = file('comment.csv', '# note\na,b\n# another\n1,2\n3,x\n');
+  await assert.rejects(
+    readCsv(commented, { comment: '#', types: { b: 'number' } }),
+    /comment\.csv line 5, column 2 \("b"\)/,
+  );
   const ragged = file('ragged.csv', 'a,b\n1,2\n3\n4,5\n');
   await assert.rejects(readCsv(ragged), { message: `[readCsv] ${ragged} line 3: expected 2 fields, got 1` });
   const quote = file('quote.csv', 'a,b\n1,2\n3,"bad"x\n4,5\n');
