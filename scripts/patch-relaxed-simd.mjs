@@ -45,7 +45,9 @@ for (const line of listing.split('\n')) {
   count++;
 }
 if (/\t(f32x4\.fms|f64x2\.fm[as]|\w+\.relaxed_\w+|\w+\.laneselect|\w+\.dot_i8x16\w*)\b/.test(listing)) {
-  throw new Error(`[patch-relaxed-simd] ${file}: other pre-standard relaxed instructions present; extend the patcher`);
+  throw new Error(
+    `[patch-relaxed-simd] ${file}: other pre-standard relaxed instructions present; extend the patcher`,
+  );
 }
 writeFileSync(file, bytes);
 console.log(`[patch-relaxed-simd] ${file}: ${count} f32x4.fma -> f32x4.relaxed_madd`);
