@@ -1,0 +1,23 @@
+// Public API of the data pipeline: sources, preprocessing, splits, text, datasets and loaders.
+export * from './augment.ts';
+export * from './csv.ts';
+export * from './dataloader.ts';
+export * from './dataset.ts';
+export * from './finite.ts';
+export * from './idx.ts';
+export * from './image.ts';
+export * from './imbalance.ts';
+export * from './json.ts';
+export * from './mnist.ts';
+export * from './preprocess/column-pipeline.ts';
+export * from './preprocess/encoders.ts';
+export * from './preprocess/imputer.ts';
+export * from './preprocess/matrix.ts';
+export * from './preprocess/scalers.ts';
+export * from './split.ts';
+export * from './table.ts';
+export * from './text/bpe.ts';
+export * from './text/email.ts';
+export * from './text/spam-assassin.ts';
+export * from './text/word-tokenizer.ts';
+export { DEFAULT_MISSING, parseNumber } from './values.ts';
