@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import cors from '@fastify/cors';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import { fail } from '../core/errors.ts';
 import { apiKeyChecker } from './auth.ts';
 import type { BatchingOptions } from './batcher.ts';
@@ -120,6 +126,12 @@ export async function createServer(options: ServerOptions = {}): Promise<Inferen
     // Slow or stalled clients cannot hold a connection forever.
     requestTimeout: requestTimeoutMs + 5_000,
     return503OnClosing: true,
+    // Long enough that over-long model names reach the name check and get its message.
+    routerOptions: { maxParamLength: 512 },
+    // Errors the router raises before any route (bad percent-encoding, over-long parameters).
+    frameworkErrors: (err: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
+      reply.code(400).send({ error: `[server] ${err.message}` });
+    },
     ajv: {
       customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, allowUnionTypes: true },
     },

@@ -247,6 +247,27 @@ describe('serve: bad input', () => {
     errorOf(plain);
   });
 
+  it('refuses absurd names, URLs and nesting with a 400', async () => {
+    const body = JSON.stringify(inferBody([[1, 2, 3]]));
+    const h = { ...auth, 'content-type': 'application/json' };
+    const long = await raw(url, 'POST', `/v2/models/${'a'.repeat(200)}/infer`, body, h);
+    assert.equal(long.status, 400);
+    assert.match(errorOf(long), /invalid model name "a{140}": expected 1-128 characters/);
+    const huge = await raw(url, 'POST', `/v2/models/${'a'.repeat(600)}/infer`, body, h);
+    assert.equal(huge.status, 400);
+    errorOf(huge);
+    const badEncoding = await raw(url, 'POST', '/v2/models/%E0%A4%A/infer', body, h);
+    assert.equal(badEncoding.status, 400);
+    assert.match(errorOf(badEncoding), /not a valid url component/);
+    const deep = `{"inputs":[{"name":"x","datatype":"FP32","shape":[1,3],"data":${'['.repeat(20000)}${']'.repeat(20000)}}]}`;
+    expect4xx(await infer(deep), 400, /nested data does not match shape \[1,3\]/);
+    expect4xx(
+      await infer({ inputs: [{ name: 'x', datatype: 'FP32', shape: [100000000, 3], data: [] }] }),
+      400,
+      /has 300000000 elements, limit/,
+    );
+  });
+
   it('answers 413 for bodies over the limit, even without Content-Length', async () => {
     const big = inferBody(Array.from({ length: 4000 }, () => [0.123456, 0.654321, 0.5]));
     expect4xx(await infer(big), 413, /request body exceeds the limit of 65536 bytes/);
