@@ -19,5 +19,6 @@ export * from './table.ts';
 export * from './text/bpe.ts';
 export * from './text/email.ts';
 export * from './text/spam-assassin.ts';
+export * from './text/text-folder.ts';
 export * from './text/word-tokenizer.ts';
 export { DEFAULT_MISSING, parseNumber } from './values.ts';

@@ -118,3 +118,25 @@ test('loadSpamAssassin: labelled messages from every group', async () => {
   for (const t of d.texts) assert.ok(!t.startsWith('Return-Path'), 'headers are not in the text');
   await assert.rejects(loadSpamAssassin({ groups: ['nope' as 'spam-1'] }), /unknown group nope/);
 });
+
+test('loadTextFolder: labels from folder names, files in sorted order', async () => {
+  const { mkdirSync, mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { loadTextFolder } = await import('../../src/data/text/text-folder.ts');
+  const root = mkdtempSync(join(tmpdir(), 'ts-textfolder-'));
+  mkdirSync(join(root, 'pos'));
+  mkdirSync(join(root, 'neg'));
+  writeFileSync(join(root, 'pos', 'b.txt'), 'great');
+  writeFileSync(join(root, 'pos', 'a.txt'), 'good');
+  writeFileSync(join(root, 'neg', 'x.txt'), 'bad');
+  writeFileSync(join(root, 'neg', 'skip.md'), 'not a txt');
+  const d = await loadTextFolder(root, { extensions: ['.txt'] });
+  assert.deepEqual(d.classes, ['neg', 'pos']);
+  assert.deepEqual(d.texts, ['bad', 'good', 'great']);
+  assert.deepEqual(Array.from(d.labels), [0, 1, 1]);
+  await assert.rejects(
+    loadTextFolder(join(root, 'none')),
+    /\[loadTextFolder\] .*none: not a readable directory/,
+  );
+});

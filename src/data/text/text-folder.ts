@@ -1,0 +1,35 @@
+import { readdirSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { check, fail } from '../../core/errors.ts';
+
+/**
+ * One file per document, one folder per class: `root/<class>/<file>`. Classes are the sorted folder names;
+ * documents are read as UTF-8 in sorted path order.
+ */
+export async function loadTextFolder(
+  root: string,
+  opts: { extensions?: readonly string[] } = {},
+): Promise<{ texts: string[]; labels: Int32Array; classes: string[]; paths: string[] }> {
+  let entries: string[];
+  try {
+    entries = readdirSync(root);
+  } catch {
+    fail('loadTextFolder', `${root}: not a readable directory`);
+  }
+  const classes = entries.filter((d) => statSync(join(root, d)).isDirectory()).sort();
+  check(classes.length > 0, 'loadTextFolder', () => `${root}: expected one sub-folder per class, found none`);
+  const exts = opts.extensions;
+  const paths: string[] = [];
+  const labels: number[] = [];
+  classes.forEach((c, k) => {
+    for (const f of readdirSync(join(root, c)).sort()) {
+      const p = join(root, c, f);
+      if (!statSync(p).isFile() || (exts !== undefined && !exts.some((e) => f.endsWith(e)))) continue;
+      paths.push(p);
+      labels.push(k);
+    }
+  });
+  const texts = await Promise.all(paths.map((p) => readFile(p, 'utf8')));
+  return { texts, labels: Int32Array.from(labels), classes, paths };
+}
