@@ -1,5 +1,6 @@
-// Small real models for the server tests: a dense layer y = xW + b computed in plain JS (float32), and
-// a record model with its own "preprocessing". They count their calls so tests can see batching.
+// Small real models for the server tests: a dense layer y = xW + b computed with the engine's tensors,
+// and a record model with its own "preprocessing". They count their calls so tests can see batching.
+import * as ts from '../../src/index.ts';
 import { ServeError } from '../../src/serve/errors.ts';
 import type { RecordPrediction, ServedModel, TensorMap, TensorSpec } from '../../src/serve/model.ts';
 
@@ -25,14 +26,27 @@ export class DenseModel implements ServedModel {
     this.outputs = [{ name: 'y', datatype: 'FP32', shape: [-1, outF] }];
   }
 
-  /** The same math, without the server, to compare answers with. */
+  /** The layer on the engine: a Linear layer as `x.matmul(w).add(b)`. */
   forward(x: Float32Array, rows: number): Float32Array {
-    const y = new Float32Array(rows * this.outF);
+    return ts.scope(() => {
+      const w = ts.tensor(this.weight, { shape: [this.inF, this.outF] });
+      const b = ts.tensor(this.bias, { shape: [this.outF] });
+      return ts
+        .tensor(x, { shape: [rows, this.inF] })
+        .matmul(w)
+        .add(b)
+        .toTypedArray() as Float32Array;
+    });
+  }
+
+  /** The same math in float64 plain JS, independent of the engine, to check answers against. */
+  reference(x: readonly number[], rows: number): number[] {
+    const y: number[] = [];
     for (let r = 0; r < rows; r++) {
       for (let j = 0; j < this.outF; j++) {
         let s = this.bias[j]!;
         for (let k = 0; k < this.inF; k++) s += x[r * this.inF + k]! * this.weight[k * this.outF + j]!;
-        y[r * this.outF + j] = s;
+        y.push(s);
       }
     }
     return y;
@@ -112,5 +126,16 @@ export class RecordModel implements ServedModel {
   }
 }
 
-/** Float32 rounding of a JS number, to compare with what a Float32Array model produced. */
-export const f32 = (v: number): number => Math.fround(v);
+/** Asserts two number arrays agree to float32 precision (relative and absolute tolerance 1e-5). */
+export function assertClose(actual: readonly number[], expected: readonly number[], what = 'values'): void {
+  if (actual.length !== expected.length)
+    throw new Error(`${what}: ${actual.length} values, expected ${expected.length}`);
+  actual.forEach((a, i) => {
+    const e = expected[i]!;
+    if (!(Math.abs(a - e) <= 1e-5 * (1 + Math.abs(e)))) {
+      throw new Error(
+        `${what}[${i}] = ${a}, expected ${e} (all: ${JSON.stringify(actual)} vs ${JSON.stringify(expected)})`,
+      );
+    }
+  });
+}
