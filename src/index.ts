@@ -95,3 +95,4 @@ export { scope } from './tensor/scope.ts';
 export { memoryStats } from './tensor/storage.ts';
 export type { Dims, NestedArray, Scalar, SliceSpec, TensorOrScalar } from './tensor/tensor.ts';
 export { Tensor } from './tensor/tensor.ts';
+export * as data from './data/index.ts';
