@@ -292,17 +292,21 @@ export async function serve(options: ServeOptions = {}): Promise<InferenceServer
   const server = await createServer(options);
   await server.listen({ host: options.host, port: options.port });
   if (options.handleSignals !== false) {
-    const onSignal = () => {
+    const off = () => {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
+    };
+    const onSignal = () => {
+      off();
       void server.close();
     };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
-    server.app.addHook('onClose', async () => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-    });
+    const close = server.close.bind(server);
+    server.close = () => {
+      off();
+      return close();
+    };
   }
   return server;
 }

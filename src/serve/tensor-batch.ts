@@ -1,6 +1,6 @@
 import { fmtShape } from '../core/errors.ts';
 import type { ServedModel, TensorData, TensorMap, TensorValue } from './model.ts';
-import { datatypeOf, shapeSize } from './tensors.ts';
+import { datatypeOf, shapeMatches, shapeSize } from './tensors.ts';
 
 /** Joins tensors along dimension 0 (all have the same trailing shape and type). */
 function concatRows(parts: TensorValue[]): TensorValue {
@@ -41,9 +41,13 @@ function checkOutputs(model: ServedModel, label: string, out: TensorMap, rows: n
     if (dt !== spec.datatype) {
       throw new Error(`[infer] ${label} output '${spec.name}' is ${dt}, declared ${spec.datatype}`);
     }
-    if (t.data.length !== shapeSize(t.shape) || (rows !== undefined && t.shape[0] !== rows)) {
+    if (
+      !shapeMatches(spec.shape, t.shape) ||
+      t.data.length !== shapeSize(t.shape) ||
+      (rows !== undefined && t.shape[0] !== rows)
+    ) {
       throw new Error(
-        `[infer] ${label} output '${spec.name}' has shape ${fmtShape(t.shape)} and ${t.data.length} values for a batch of ${rows}`,
+        `[infer] ${label} output '${spec.name}' has shape ${fmtShape(t.shape)} and ${t.data.length} values for a batch of ${rows}; declared ${fmtShape(spec.shape)}`,
       );
     }
   }
