@@ -1,7 +1,16 @@
 /** torch.nn in camelCase: Module, Parameter, containers, layers, losses and initialisers. */
 export * from './containers.ts';
 export * as init from './init.ts';
+export * from './layers/activations.ts';
+export * from './layers/attention.ts';
+export * from './layers/conv.ts';
+export * from './layers/dropout.ts';
+export * from './layers/embedding.ts';
 export * from './layers/linear.ts';
+export * from './layers/normalization.ts';
+export * from './layers/recurrent.ts';
+export * from './layers/transformer.ts';
+export * from './losses.ts';
 export type {
   AnyModule,
   ForwardHook,
