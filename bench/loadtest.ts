@@ -8,6 +8,7 @@
 // resident memory after warm-up and at the end.
 import { fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import * as ts from '../src/index.ts';
@@ -78,9 +79,11 @@ async function childServer(): Promise<void> {
   const port = Number(new URL(server.url!).port);
   process.on('message', async (m: { type: string }) => {
     if (m.type === 'rss') {
+      const cpu = process.cpuUsage();
       process.send!({
         type: 'rss',
         rss: process.memoryUsage().rss,
+        cpuMs: (cpu.user + cpu.system) / 1000,
         backend: `${ts.getBackend().constructor.name}, ${process.env.TENSORSCRIPT_THREADS} thread(s)`,
       });
     } else if (m.type === 'stop') {
@@ -155,7 +158,9 @@ async function main(): Promise<void> {
     requests: bodies.map((body) => ({ method: 'POST', body })),
   };
   await run({ ...base, duration: Number(args.warmup) });
-  const before = await ask<{ rss: number; backend: string }>(child, 'rss');
+  const before = await ask<{ rss: number; cpuMs: number; backend: string }>(child, 'rss');
+  const genCpu0 = process.cpuUsage();
+  const t0 = performance.now();
   // RSS once a second during the run, to see whether memory stays flat.
   const rssSamples: number[] = [before.rss];
   const sampler = setInterval(() => {
@@ -163,7 +168,9 @@ async function main(): Promise<void> {
   }, 1000);
   const r = await run({ ...base, duration: Number(args.duration) });
   clearInterval(sampler);
-  const after = await ask<{ rss: number }>(child, 'rss');
+  const after = await ask<{ rss: number; cpuMs: number }>(child, 'rss');
+  const wallMs = performance.now() - t0;
+  const genCpu = process.cpuUsage(genCpu0);
   rssSamples.push(after.rss);
   const metrics = await (await fetch(`${url}/metrics`)).text();
   const batchCount = Number(/tensorscript_batch_size_count\{[^}]*\} (\d+)/.exec(metrics)?.[1] ?? 0);
@@ -184,6 +191,12 @@ async function main(): Promise<void> {
     errors: r.errors,
     timeouts: r.timeouts,
     non2xx: r.non2xx,
+    // Share of one core each process used during the measured run (the machine has os.availableParallelism()).
+    cpuPercent: {
+      server: Math.round(((after.cpuMs - before.cpuMs) / wallMs) * 100),
+      loadGenerator: Math.round(((genCpu.user + genCpu.system) / 1000 / wallMs) * 100),
+      cores: availableParallelism(),
+    },
     meanBatchSize: batchCount > 0 ? Number((batchSum / batchCount).toFixed(1)) : 0,
     rssMiB: {
       afterWarmup: Number(mb(before.rss)),
@@ -197,6 +210,7 @@ async function main(): Promise<void> {
   console.log(
     `\n${report.requestsPerSecond} req/s, p50 ${report.latencyMs.p50} ms, p99 ${report.latencyMs.p99} ms, ` +
       `${report.errors} errors, ${report.non2xx} non-2xx, mean batch ${report.meanBatchSize}, ` +
+      `CPU server ${report.cpuPercent.server}% / generator ${report.cpuPercent.loadGenerator}%, ` +
       `RSS ${report.rssMiB.afterWarmup} -> ${report.rssMiB.end} MiB (range ${report.rssMiB.min}-${report.rssMiB.max})`,
   );
   if (args.json) writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);

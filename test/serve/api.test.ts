@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createServer, ModelRepository, serve } from '../../src/serve/index.ts';
 import type { ServedModel } from '../../src/serve/model.ts';
-import { get, inferBody, post } from './helpers.ts';
+import { get, inferBody, post, SUITE, track } from './helpers.ts';
 import { smallDense } from './models.ts';
 
-describe('serve: programmatic API', () => {
+describe('serve: programmatic API', SUITE, () => {
   it('serve() listens on loopback and closes gracefully on SIGTERM', async () => {
-    const server = await serve({ models: [smallDense()], port: 0 });
+    const server = track(await serve({ models: [smallDense()], port: 0 }));
     const url = server.url!;
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal((await post(`${url}/v2/models/dense/infer`, inferBody([[1, 0, 0]]))).status, 200);
@@ -70,7 +70,7 @@ describe('serve: programmatic API', () => {
         };
       },
     };
-    const server = await createServer({ models: [model], batching: { maxQueueDelayMs: 20 } });
+    const server = track(await createServer({ models: [model], batching: { maxQueueDelayMs: 20 } }));
     const url = await server.listen({ port: 0 });
     try {
       const answers = await Promise.all(
@@ -123,7 +123,7 @@ describe('serve: programmatic API', () => {
   it('answers 500 with a generic message when a model breaks its own contract, and stays up', async () => {
     const model = smallDense('broken');
     model.infer = async () => ({ y: { data: new Float32Array(3), shape: [1, 3] } });
-    const server = await createServer({ models: [model, smallDense('fine')] });
+    const server = track(await createServer({ models: [model, smallDense('fine')] }));
     const url = await server.listen({ port: 0 });
     try {
       const a = await post(`${url}/v2/models/broken/infer`, inferBody([[1, 2, 3]]));

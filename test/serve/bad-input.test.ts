@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { InferenceServer } from '../../src/serve/server.ts';
-import { type Answer, errorOf, get, inferBody, post, start } from './helpers.ts';
+import { type Answer, errorOf, get, inferBody, post, SUITE, start } from './helpers.ts';
 import { RecordModel, smallDense } from './models.ts';
 
 /** Sends a raw request (no URL normalisation by fetch) and returns status and body. */
@@ -44,7 +44,7 @@ function raw(
   });
 }
 
-describe('serve: bad input', () => {
+describe('serve: bad input', SUITE, () => {
   let server: InferenceServer;
   let url: string;
   const key = 'sk-test-0123456789';

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Batcher, ItemFailure } from '../../src/serve/batcher.ts';
 import { ServeError } from '../../src/serve/errors.ts';
+import { SUITE } from './helpers.ts';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -22,7 +23,7 @@ function doubler(options: ConstructorParameters<typeof Batcher<number, number>>[
   return { b, batches, depths };
 }
 
-describe('serve: Batcher', () => {
+describe('serve: Batcher', SUITE, () => {
   it('joins requests that arrive within the delay and answers each its own result', async () => {
     const { b, batches } = doubler({ maxBatchSize: 10, maxQueueDelayMs: 20 });
     const results = await Promise.all([1, 2, 3, 4].map((v) => b.submit(v, 1)));

@@ -1,12 +1,12 @@
 // Dynamic batching and the limits around it, through HTTP on loopback.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { errorOf, get, inferBody, post, start } from './helpers.ts';
+import { errorOf, get, inferBody, post, SUITE, start } from './helpers.ts';
 import { assertClose, smallDense } from './models.ts';
 
 type Outputs = { outputs: { data: number[]; shape: number[] }[] };
 
-describe('serve: dynamic batching', () => {
+describe('serve: dynamic batching', SUITE, () => {
   it('joins concurrent single-sample requests into fewer infer calls and splits the answers back', async () => {
     const model = smallDense();
     const { server, url } = await start({
@@ -90,7 +90,7 @@ describe('serve: dynamic batching', () => {
   });
 });
 
-describe('serve: limits', () => {
+describe('serve: limits', SUITE, () => {
   it('answers 503 with Retry-After when the model queue is full', async () => {
     const model = smallDense();
     model.delayMs = 300;

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { InferenceServer } from '../../src/serve/server.ts';
-import { errorOf, get, inferBody, post, start } from './helpers.ts';
+import { errorOf, get, inferBody, post, SUITE, start } from './helpers.ts';
 import { assertClose, RecordModel, smallDense } from './models.ts';
 
-describe('serve: Open Inference Protocol endpoints', () => {
+describe('serve: Open Inference Protocol endpoints', SUITE, () => {
   let server: InferenceServer;
   let url: string;
   const dense = smallDense('dense', '1');
@@ -166,7 +166,7 @@ describe('serve: Open Inference Protocol endpoints', () => {
   });
 });
 
-describe('serve: CORS when origins are listed', () => {
+describe('serve: CORS when origins are listed', SUITE, () => {
   it('allows listed origins only, preflight included', async () => {
     const { server, url } = await start({
       models: [smallDense()],

@@ -1,5 +1,21 @@
 // Starts servers on 127.0.0.1 with a free port and talks to them with fetch.
+import { after } from 'node:test';
 import { createServer, type InferenceServer, type ServerOptions } from '../../src/serve/server.ts';
+
+const open = new Set<InferenceServer>();
+
+/** Closes, after the file's tests, every server a test left open (even one that failed or timed out). */
+export function track(server: InferenceServer): InferenceServer {
+  open.add(server);
+  return server;
+}
+
+after(async () => {
+  await Promise.all([...open].map((s) => s.close()));
+});
+
+/** Per-suite limit: a hung request fails its test instead of stalling the whole run. */
+export const SUITE = { timeout: 30_000 };
 
 export interface Answer {
   status: number;
@@ -9,7 +25,7 @@ export interface Answer {
 }
 
 export async function start(options: ServerOptions = {}): Promise<{ server: InferenceServer; url: string }> {
-  const server = await createServer(options);
+  const server = track(await createServer(options));
   const url = await server.listen({ host: '127.0.0.1', port: 0 });
   return { server, url };
 }

@@ -1,7 +1,7 @@
 // Loading new versions under load and graceful shutdown.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { errorOf, get, inferBody, post, start } from './helpers.ts';
+import { errorOf, get, inferBody, post, SUITE, start } from './helpers.ts';
 import { DenseModel } from './models.ts';
 
 type Reply = { model_version: string; outputs: { data: number[] }[] };
@@ -21,7 +21,7 @@ function versioned(version: string, delayMs: number): DenseModel {
   return m;
 }
 
-describe('serve: versions under load', () => {
+describe('serve: versions under load', SUITE, () => {
   it('loads new versions and unloads old ones while clients keep sending, without a failed request', async () => {
     const v1 = versioned('1', 3);
     const { server, url } = await start({ models: [v1], batching: { maxBatchSize: 8, maxQueueDelayMs: 1 } });
@@ -110,7 +110,7 @@ describe('serve: versions under load', () => {
   });
 });
 
-describe('serve: graceful shutdown', () => {
+describe('serve: graceful shutdown', SUITE, () => {
   it('answers every request already received, then refuses connections and disposes models', async () => {
     const model = versioned('1', 150);
     const { server, url } = await start({

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeData, decodeInput, toJsonData } from '../../src/serve/tensors.ts';
+import { SUITE } from './helpers.ts';
 
-describe('serve: tensor decoding', () => {
+describe('serve: tensor decoding', SUITE, () => {
   it('reads flat and nested row-major data into the right typed array', () => {
     const flat = decodeData('t', 'x', 'FP32', [2, 3], [1, 2, 3, 4, 5, 6]);
     const nested = decodeData(
