@@ -1,0 +1,54 @@
+// Public API of the training area: Keras-style compile/fit/evaluate/predict over any module, callbacks,
+// checkpoints, and the per-sample losses they use.
+export { autoMode, Callback, type Logs } from './callback.ts';
+export {
+  CSVLogger,
+  EarlyStopping,
+  type EarlyStoppingOptions,
+  LambdaCallback,
+  LearningRateScheduler,
+  ModelCheckpoint,
+  type ModelCheckpointOptions,
+  ReduceLROnPlateau,
+  type ReduceLROnPlateauCallbackOptions,
+  TerminateOnNaN,
+} from './callbacks.ts';
+export {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  type CheckpointConfig,
+  type CheckpointContents,
+  type CheckpointModule,
+  disposeCheckpoint,
+  loadCheckpoint,
+  loadModelFromCheckpoint,
+  resolveCheckpoint,
+  type SaveInput,
+  saveCheckpoint,
+  type TrainerState,
+  writeCheckpoint,
+} from './checkpoint.ts';
+export {
+  getLoss,
+  type LossFn,
+  type LossModule,
+  type LossSpec,
+  lossNames,
+  type NamedLoss,
+  type ResolvedLoss,
+  reduceLoss,
+  resolveLoss,
+} from './losses.ts';
+export { ProgressBar, type ProgressBarOptions, type ProgressStream } from './progress.ts';
+export {
+  type Batch,
+  type BatchSource,
+  type CompileConfig,
+  compile,
+  type EvaluateOptions,
+  type FitOptions,
+  History,
+  type MetricLike,
+  type TrainableModule,
+  Trainer,
+} from './trainer.ts';
