@@ -75,6 +75,31 @@ export interface Pool2dAttrs {
   readonly countIncludePad: boolean;
 }
 
+/** Shapes of a batched GEMM (see Backend.matmul). */
+export interface MatmulDims {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  strideA: number;
+  strideB: number;
+}
+
+/**
+ * Optional fused kernels. Each computes what a composite of the primitive kernels computes (the
+ * composite in the op layer stays the specification and the fallback) in fewer passes over memory. A
+ * kernel returns false to decline (a dtype or memory it does not handle), and the op layer then runs the
+ * composite. See docs/decisions/wasm-perf.md.
+ */
+export interface FusedKernels {
+  /** matmul (same operands and dims) with bias[n] added to every output row: a Linear layer's forward. */
+  matmulBias?(a: TypedArray, b: TypedArray, bias: TypedArray, out: TypedArray, dims: MatmulDims): boolean;
+  /** ReLU's gradient, where(x > 0, g, 0), for contiguous g, x and out of one size. */
+  reluBackward?(g: TypedArray, x: TypedArray, out: TypedArray): boolean;
+}
+
 /**
  * The kernels a backend provides. Every kernel writes into caller-allocated, contiguous outputs (made
  * with `alloc`), which lets the engine reuse buffers and a backend keep data in its own memory. Inputs
@@ -85,6 +110,8 @@ export interface Pool2dAttrs {
  */
 export interface Backend {
   readonly name: string;
+  /** Fused kernels this backend has (optional; see FusedKernels). */
+  readonly fused?: FusedKernels;
 
   /** A zero-filled buffer of `size` elements. The backend may place it in its own memory. */
   alloc(dtype: DType, size: number): TypedArray;
@@ -119,21 +146,7 @@ export interface Backend {
    * [batch, K, M] when transA), b is [batch, K, N] (or [batch, N, K] when transB), both contiguous;
    * a batch stride of 0 broadcasts that operand. out is contiguous [batch, M, N].
    */
-  matmul(
-    a: TypedArray,
-    b: TypedArray,
-    out: TypedArray,
-    dims: {
-      batch: number;
-      m: number;
-      n: number;
-      k: number;
-      transA: boolean;
-      transB: boolean;
-      strideA: number;
-      strideB: number;
-    },
-  ): void;
+  matmul(a: TypedArray, b: TypedArray, out: TypedArray, dims: MatmulDims): void;
 
   /** x [N,C,H,W], w [O,C/groups,kH,kW] contiguous; out [N,O,oH,oW]. Bias is added by the caller. */
   conv2d(

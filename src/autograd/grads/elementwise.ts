@@ -1,4 +1,4 @@
-import { where } from '../../tensor/ops/elementwise.ts';
+import { reluBackward, where } from '../../tensor/ops/elementwise.ts';
 import { sumTo } from '../../tensor/ops/reduce.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { registerGrad } from '../registry.ts';
@@ -30,7 +30,7 @@ registerGrad('erf', (g, { inputs: [x] }) => [
   ),
 ]);
 // relu passes the gradient where x > 0 only (0 at x = 0, as torch).
-registerGrad('relu', (g, { inputs: [x] }) => [where(x!.gt(0), g, 0)]);
+registerGrad('relu', (g, { inputs: [x] }) => [reluBackward(g, x!)]);
 registerGrad('reciprocal', (g, { out }) => [g.mul(out.mul(out)).neg()]);
 registerGrad<{ from: Tensor['dtype'] }>('cast', (g, { attrs }) => [g.to(attrs.from)]);
 registerGrad('clone', (g) => [g]);

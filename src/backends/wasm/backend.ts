@@ -1,9 +1,18 @@
 import { availableParallelism } from 'node:os';
 import type { DType, TypedArray } from '../../core/dtype.ts';
 import { fail } from '../../core/errors.ts';
-import type { BinaryOp, Conv2dAttrs, Pool2dAttrs, ReduceOp, UnaryOp, View } from '../../kernels/backend.ts';
+import type {
+  BinaryOp,
+  Conv2dAttrs,
+  FusedKernels,
+  MatmulDims,
+  Pool2dAttrs,
+  ReduceOp,
+  UnaryOp,
+  View,
+} from '../../kernels/backend.ts';
 import { RefBackend } from '../ref/backend.ts';
-import { fold2d } from './fold.ts';
+import { fold3d } from './fold.ts';
 import { WasmHeap } from './heap.ts';
 import { type KernelFlavor, kernelModule } from './module.ts';
 import { type TaskName, ThreadPool } from './pool.ts';
@@ -51,6 +60,8 @@ const REDUCE_CODE: Partial<Record<ReduceOp, number>> = { sum: 0, max: 1, min: 2 
 /** Work below these sizes stays on the calling thread: waking workers costs more than it saves. */
 const PAR_FLOPS = 1 << 17;
 const PAR_ELEMS = 1 << 15;
+/** Elements per block of a parallel elementwise task (more blocks than threads balance late workers). */
+const BLOCK_ELEMS = 1 << 14;
 const STACK_BYTES = 256 * 1024;
 
 export function defaultThreads(): number {
@@ -141,11 +152,23 @@ export class WasmBackend extends RefBackend {
 
   // ---- plumbing -------------------------------------------------------------------------------
 
+  /** Runs a task in one block, or, when `parallel`, in one block per thread (kernels with scratch). */
   private run(task: TaskName, args: readonly number[], parallel: boolean): void {
+    this.runBlocks(task, args, parallel ? this.pool.threads : 1);
+  }
+
+  private runBlocks(task: TaskName, args: readonly number[], blocks: number): void {
     const i32 = this.heap.i32;
     const base = this.argsPtr >> 2;
     for (let i = 0; i < args.length; i++) i32[base + i] = args[i]!;
-    this.pool.run(task, this.argsPtr, parallel ? this.pool.threads : 1);
+    this.pool.run(task, this.argsPtr, blocks);
+  }
+
+  /** Blocks for a scratch-free task over n elements: 1 below PAR_ELEMS, else up to 4 per thread. */
+  private blocksFor(n: number): number {
+    if (n < PAR_ELEMS) return 1;
+    const t = this.pool.threads;
+    return t === 1 ? 1 : Math.min(4 * t, Math.ceil(n / BLOCK_ELEMS));
   }
 
   /** Address of a contiguous input: in place when it lives in wasm memory, else a scratch copy. */
@@ -183,39 +206,74 @@ export class WasmBackend extends RefBackend {
 
   // ---- GEMM -----------------------------------------------------------------------------------
 
-  override matmul(
-    a: TypedArray,
-    b: TypedArray,
-    out: TypedArray,
-    dims: {
-      batch: number;
-      m: number;
-      n: number;
-      k: number;
-      transA: boolean;
-      transB: boolean;
-      strideA: number;
-      strideB: number;
-    },
-  ): void {
+  override matmul(a: TypedArray, b: TypedArray, out: TypedArray, dims: MatmulDims): void {
     if (!(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array)) {
       super.matmul(a, b, out, dims);
       return;
     }
+    this.gemm(a, b, null, out, dims);
+  }
+
+  private gemm(
+    a: Float32Array,
+    b: Float32Array,
+    bias: Float32Array | null,
+    out: Float32Array,
+    dims: MatmulDims,
+  ) {
     const { batch, m, n, k } = dims;
     if (batch * m * n === 0) return;
     const temps: number[] = [];
     const after: (() => void)[] = [];
     const pa = this.input(a, temps);
     const pb = this.input(b, temps);
+    const pbias = bias === null ? 0 : this.input(bias, temps);
     const pc = this.output(out, temps, after, false);
     this.run(
       'k_matmul',
-      [pa, pb, pc, m, n, k, +dims.transA, +dims.transB, batch, dims.strideA, dims.strideB, 0, this.packPtr],
+      [
+        pa,
+        pb,
+        pc,
+        m,
+        n,
+        k,
+        +dims.transA,
+        +dims.transB,
+        batch,
+        dims.strideA,
+        dims.strideB,
+        0,
+        this.packPtr,
+        pbias,
+      ],
       batch * m * n * k >= PAR_FLOPS,
     );
     this.finish(temps, after);
   }
+
+  // ---- fused kernels (optional; the op layer falls back to the composite when one declines) ------
+
+  readonly fused: FusedKernels = {
+    matmulBias: (a, b, bias, out, dims) => {
+      if (
+        !(a instanceof Float32Array && b instanceof Float32Array) ||
+        !(bias instanceof Float32Array && out instanceof Float32Array)
+      )
+        return false;
+      this.gemm(a, b, bias, out, dims);
+      return true;
+    },
+    reluBackward: (g, x, out) => {
+      if (!(g instanceof Float32Array && x instanceof Float32Array && out instanceof Float32Array))
+        return false;
+      if (!this.heap.owns(g) || !this.heap.owns(x) || !this.heap.owns(out)) return false;
+      const n = out.length;
+      if (n > 0)
+        this.runBlocks('k_relu_bwd', [g.byteOffset, x.byteOffset, out.byteOffset, n], this.blocksFor(n));
+      return true;
+    },
+  };
 
   // ---- convolution ----------------------------------------------------------------------------
 
@@ -479,15 +537,15 @@ export class WasmBackend extends RefBackend {
       return;
     }
     if (out.length === 0) return;
-    const f = fold2d(x.shape, [x.strides]);
+    const f = fold3d(x.shape, [x.strides]);
     if (f === undefined) {
       super.unary(op, x, out);
       return;
     }
-    this.run(
+    this.runBlocks(
       'k_unary',
-      [code, this.viewPtr(x, 4), f.so[0]!, f.si[0]!, out.byteOffset, f.outer, f.inner],
-      out.length >= PAR_ELEMS,
+      [code, this.viewPtr(x, 4), f.so[0]!, f.si[0]!, out.byteOffset, f.outer, f.inner, f.planes, f.sp[0]!],
+      this.blocksFor(out.length),
     );
   }
 
@@ -507,12 +565,12 @@ export class WasmBackend extends RefBackend {
       return;
     }
     if (out.length === 0) return;
-    const f = fold2d(a.shape, [a.strides, b.strides]);
+    const f = fold3d(a.shape, [a.strides, b.strides]);
     if (f === undefined) {
       super.binary(op, a, b, out);
       return;
     }
-    this.run(
+    this.runBlocks(
       'k_binary',
       [
         code,
@@ -525,8 +583,11 @@ export class WasmBackend extends RefBackend {
         out.byteOffset,
         f.outer,
         f.inner,
+        f.planes,
+        f.sp[0]!,
+        f.sp[1]!,
       ],
-      out.length >= PAR_ELEMS,
+      this.blocksFor(out.length),
     );
   }
 
@@ -545,12 +606,12 @@ export class WasmBackend extends RefBackend {
       return;
     }
     if (out.length === 0) return;
-    const f = fold2d(a.shape, [cond.strides, a.strides, b.strides]);
+    const f = fold3d(a.shape, [cond.strides, a.strides, b.strides]);
     if (f === undefined) {
       super.where(cond, a, b, out);
       return;
     }
-    this.run(
+    this.runBlocks(
       'k_where',
       [
         this.viewPtr(cond, 1),
@@ -565,8 +626,12 @@ export class WasmBackend extends RefBackend {
         out.byteOffset,
         f.outer,
         f.inner,
+        f.planes,
+        f.sp[0]!,
+        f.sp[1]!,
+        f.sp[2]!,
       ],
-      out.length >= PAR_ELEMS,
+      this.blocksFor(out.length),
     );
   }
 

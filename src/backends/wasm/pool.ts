@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { WasmMemory, WasmModule } from './wasm-api.ts';
 import { WORKER_SOURCE } from './worker-source.ts';
 
-/** Exports with the task signature (argsPtr, tid, nt) that may run on several threads. */
+/** Exports with the task signature (argsPtr, block, blocks) that may run on several threads. */
 export const TASKS = [
   'k_matmul',
   'k_conv2d',
@@ -19,24 +19,38 @@ export const TASKS = [
   'k_fill32',
   'k_copy32',
   'k_reduce',
+  'k_relu_bwd',
 ] as const;
 export type TaskName = (typeof TASKS)[number];
 
-type TaskFn = (args: number, tid: number, nt: number) => void;
+type TaskFn = (args: number, block: number, blocks: number) => void;
 
 const GEN = 0;
-const PENDING = 1;
+const DONE = 1;
 const FN = 2;
 const ARGS = 3;
-const NT = 4;
+const NBLOCKS = 4;
 const READY = 5;
+const NEXT = 6;
+const SLEEPERS = 7;
+/** The block counter's value between tasks: any claim from it is out of range. */
+const CLOSED = 1 << 30;
 
 /**
- * A fixed pool of worker threads over the backend's shared memory. `run` is synchronous: the calling
- * thread publishes the task, does share 0 itself, then waits (spinning briefly, then Atomics.wait,
- * which Node allows on the main thread) for the workers' shares. Workers are unref'd so they never keep
- * the process alive. There is one pool per backend and kernels never dispatch from inside a task, so
- * there is no nested parallelism.
+ * A fixed pool of worker threads over the backend's shared memory. `run` is synchronous and splits a
+ * task into blocks that threads claim from a shared atomic counter (dynamic scheduling): the calling
+ * thread publishes the task, wakes sleeping workers, then claims blocks itself like any worker, so a
+ * worker the OS has not scheduled yet never stalls it - the caller simply does that worker's blocks.
+ * It then waits (spin, then Atomics.wait) only for blocks a worker has actually claimed (counted in DONE). Each block
+ * runs `task(args, block, blocks)`; kernels partition their work by block, and kernels with scratch
+ * index it by block (at most `size` blocks for those). Workers are unref'd so they never keep the
+ * process alive. There is one pool per backend and kernels never dispatch from inside a task, so there
+ * is no nested parallelism.
+ *
+ * Why it is safe to join late: the caller closes the counter (CLOSED) when its task is done and, for the
+ * next task, writes the task, args and block count before reopening the counter at 0, so a claim below
+ * the block count always belongs to the task now published; the caller returns only when every block
+ * is done, so no block of a finished task is still running when the next one is published.
  */
 export class ThreadPool {
   private readonly ctl: Int32Array;
@@ -52,11 +66,12 @@ export class ThreadPool {
     spinMs = 2,
   ) {
     this.ctl = new Int32Array(memory.buffer, ctrlPtr, 8);
+    Atomics.store(this.ctl, NEXT, CLOSED);
     this.local = Object.fromEntries(TASKS.map((t) => [t, exports[t] as TaskFn])) as Record<TaskName, TaskFn>;
-    stackTops.forEach((stackTop, i) => {
+    stackTops.forEach((stackTop) => {
       const w = new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { module, memory, ctrl: ctrlPtr, tid: i + 1, stackTop, tasks: [...TASKS], spinMs },
+        workerData: { module, memory, ctrl: ctrlPtr, stackTop, tasks: [...TASKS], spinMs },
         // The worker needs none of the parent's flags (a TypeScript loader would only slow its start).
         execArgv: [],
       });
@@ -95,27 +110,36 @@ export class ThreadPool {
     return this.workers.length + 1;
   }
 
-  /** Runs `task` on `nt` threads (clamped to what is ready) and returns when all shares are done. */
-  run(task: TaskName, args: number, nt: number): void {
-    const n = Math.max(1, Math.min(nt, this.threads));
+  /**
+   * Runs blocks 0..blocks-1 of `task` and returns when all are done. One block, or workers not up yet:
+   * all blocks run on the calling thread.
+   */
+  run(task: TaskName, args: number, blocks: number): void {
     const fn = this.local[task];
-    if (n === 1) {
-      fn(args, 0, 1);
+    if (blocks <= 1 || this.threads === 1) {
+      for (let b = 0; b < blocks; b++) fn(args, b, blocks);
       return;
     }
     const c = this.ctl;
     c[FN] = TASKS.indexOf(task);
     c[ARGS] = args;
-    c[NT] = n;
-    Atomics.store(c, PENDING, n - 1);
+    c[NBLOCKS] = blocks;
+    Atomics.store(c, DONE, 0);
+    Atomics.store(c, NEXT, 0);
     Atomics.add(c, GEN, 1);
-    Atomics.notify(c, GEN);
-    fn(args, 0, n);
+    if (Atomics.load(c, SLEEPERS) > 0) Atomics.notify(c, GEN);
+    for (;;) {
+      const b = Atomics.add(c, NEXT, 1);
+      if (b >= blocks) break;
+      fn(args, b, blocks);
+      Atomics.add(c, DONE, 1);
+    }
+    Atomics.store(c, NEXT, CLOSED);
     let spins = 0;
     for (;;) {
-      const p = Atomics.load(c, PENDING);
-      if (p === 0) break;
-      if (++spins > 20000) Atomics.wait(c, PENDING, p, 1);
+      const d = Atomics.load(c, DONE);
+      if (d >= blocks) break;
+      if (++spins > 20000) Atomics.wait(c, DONE, d, 1);
     }
   }
 

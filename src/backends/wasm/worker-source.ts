@@ -2,14 +2,14 @@
  * The worker thread's program, run with `eval: true` so it needs no TypeScript loader and no file path
  * resolution. Each worker instantiates the same kernel module on the same shared memory with its own
  * stack, then loops: spin on the generation counter for a while (a kernel is usually dispatched again
- * within microseconds during training), then sleep in Atomics.wait; run its share of the task; count
- * down the pending counter and wake the caller when it reaches zero.
- * Control block (Int32 slots): 0 generation, 1 pending, 2 task index, 3 args pointer, 4 thread count,
- * 5 workers ready.
+ * within microseconds during training), then sleep in Atomics.wait; on a new generation, join the task
+ * and claim blocks from the shared counter until none are left (see pool.ts for the protocol).
+ * Control block (Int32 slots): 0 generation, 1 blocks done, 2 task index, 3 args pointer,
+ * 4 block count, 5 workers ready, 6 next block, 7 sleeping workers.
  */
 export const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, ctrl, tid, stackTop, tasks, spinMs } = workerData;
+const { module, memory, ctrl, stackTop, tasks, spinMs } = workerData;
 const inst = new WebAssembly.Instance(module, { env: { memory } });
 inst.exports.__stack_pointer.value = stackTop;
 const fns = tasks.map((n) => inst.exports[n]);
@@ -24,16 +24,20 @@ for (;;) {
     let n = 0;
     while ((g = Atomics.load(c, 0)) === seen) {
       if ((++n & 1023) === 0 && performance.now() > until) {
+        Atomics.add(c, 7, 1);
         Atomics.wait(c, 0, seen);
+        Atomics.sub(c, 7, 1);
         n = 0;
       }
     }
   }
   seen = g;
-  const nt = c[4];
-  if (tid < nt) {
-    fns[c[2]](c[3], tid, nt);
-    if (Atomics.sub(c, 1, 1) === 1) Atomics.notify(c, 1);
+  for (;;) {
+    const b = Atomics.add(c, 6, 1);
+    const nb = Atomics.load(c, 4);
+    if (b >= nb) break;
+    fns[c[2]](c[3], b, nb);
+    if (Atomics.add(c, 1, 1) + 1 === nb) Atomics.notify(c, 1);
   }
 }
 `;

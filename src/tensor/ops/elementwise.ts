@@ -68,6 +68,27 @@ export const isnan = (x: Tensor) => unary('isnan', x);
 export const logicalNot = (x: Tensor) => unary('logicalNot', x);
 export const square = (x: Tensor) => mul(x, x);
 
+/**
+ * ReLU's gradient, where(x > 0, g, 0) (the specification and the fallback), in one pass on backends with
+ * fused.reluBackward. Used by the 'relu' gradient rule, which runs without recording.
+ */
+export function reluBackward(g: Tensor, x: Tensor): Tensor {
+  const f = backend().fused?.reluBackward;
+  if (
+    f !== undefined &&
+    !isGradEnabled() &&
+    g.dtype === x.dtype &&
+    shapesEqual(g.shape, x.shape) &&
+    g.isContiguous() &&
+    x.isContiguous()
+  ) {
+    const out = empty(x.shape, x.dtype);
+    if (f(g.data, x.data, out.data)) return out;
+    out.dispose();
+  }
+  return where(gt(x, 0), g, 0);
+}
+
 // ---- binary ----
 const COMPARE = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr']);
 

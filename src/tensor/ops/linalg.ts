@@ -1,3 +1,4 @@
+import { noGrad } from '../../autograd/node.ts';
 import { check, fmtShape } from '../../core/errors.ts';
 import { broadcastShapes, sizeOf } from '../../core/shape.ts';
 import { record } from '../lifecycle.ts';
@@ -102,6 +103,58 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
     () =>
       `input features ${x.shape[x.ndim - 1]} do not match weight ${fmtShape(weight.shape)} (input ${fmtShape(x.shape)})`,
   );
+  if (bias !== null) {
+    const fused = linearBias(x, weight, bias);
+    if (fused !== null) return fused;
+  }
   const y = matmul(x, weight.mT);
   return bias === null ? y : y.add(bias);
+}
+
+/**
+ * x @ weight^T + bias as one op ('linear', gradient rule in autograd/grads/linalg.ts) for a contiguous
+ * x [..., in], 2-D weight and 1-D bias of x's float dtype: one GEMM pass with the bias added in its
+ * epilogue when the backend has fused.matmulBias, else the composite (matmul, add) computed without
+ * recording. Returns null for other operands (the caller then records the composite).
+ */
+function linearBias(x: Tensor, weight: Tensor, bias: Tensor): Tensor | null {
+  const n = weight.shape[0]!;
+  const k = weight.shape[1]!;
+  if (
+    x.ndim < 1 ||
+    (x.dtype !== 'float32' && x.dtype !== 'float64') ||
+    weight.dtype !== x.dtype ||
+    bias.dtype !== x.dtype ||
+    bias.ndim !== 1 ||
+    bias.shape[0] !== n ||
+    !x.isContiguous() ||
+    !bias.isContiguous()
+  )
+    return null;
+  const wt = weight.mT;
+  const w = operand(wt, []);
+  const m = x.size / Math.max(1, k);
+  const out = empty([...x.shape.slice(0, -1), n], x.dtype);
+  const f = backend().fused?.matmulBias;
+  const done =
+    out.size === 0 ||
+    (f !== undefined &&
+      k > 0 &&
+      f(x.data, w.data.rawData().subarray(w.data.offset), bias.data, out.data, {
+        batch: 1,
+        m,
+        n,
+        k,
+        transA: false,
+        transB: w.trans,
+        strideA: 0,
+        strideB: 0,
+      }));
+  if (!done) {
+    const y = noGrad(() => matmul(x, weight.mT).add(bias));
+    out.data.set(y.data);
+    y.dispose();
+  }
+  if (w.data !== wt) w.data.dispose();
+  return record('linear', [x, weight, bias], out);
 }

@@ -49,6 +49,6 @@ INLINE float argf(const int32_t *args, int i) { return ((const float *)args)[i];
 #define GEMM_NC 512
 int gemm_pack_floats(void);
 void ts_gemm(int M, int N, int K, const float *A, int lda, int transA, const float *B, int ldb, int transB,
-             float *C, int ldc, int accumulate, float *packA, float *packB);
+             float *C, int ldc, int accumulate, float *packA, float *packB, const float *bias);
 
 #endif

@@ -104,7 +104,7 @@ EXPORT(k_conv2d) void k_conv2d(const int32_t *args, int tid, int nt) {
         cm = col;
       }
       ts_gemm(b - a, ohw, kk, w + (long)a * kk, kk, 0, cm, ohw, 0, out + ((long)n * g.O + a) * ohw, ohw, 0, packA,
-              packB);
+              packB, 0);
     }
   }
 }
@@ -131,9 +131,9 @@ EXPORT(k_conv2d_bwd_input) void k_conv2d_bwd_input(const int32_t *args, int tid,
       /* rows (a-gr*Cg)*kk .. of W_g^T, i.e. columns of the stored [Og, Cg*kk] weight */
       const float *wg = w + (long)gr * Og * Cg * kk + (long)(a - gr * Cg) * kk;
       if (is_pointwise(&g)) {
-        ts_gemm(b - a, ohw, Og, wg, Cg * kk, 1, dyg, ohw, 0, dxn + (long)a * hw, ohw, 0, packA, packB);
+        ts_gemm(b - a, ohw, Og, wg, Cg * kk, 1, dyg, ohw, 0, dxn + (long)a * hw, ohw, 0, packA, packB, 0);
       } else {
-        ts_gemm((b - a) * kk, ohw, Og, wg, Cg * kk, 1, dyg, ohw, 0, col, ohw, 0, packA, packB);
+        ts_gemm((b - a) * kk, ohw, Og, wg, Cg * kk, 1, dyg, ohw, 0, col, ohw, 0, packA, packB, 0);
         col2im(&g, col, a, b, dxn);
       }
     }
@@ -174,7 +174,7 @@ EXPORT(k_conv2d_bwd_filter) void k_conv2d_bwd_filter(const int32_t *args, int ti
         cm = col;
       }
       ts_gemm(b - a, kk, ohw, dy + ((long)n * g.O + a) * ohw, ohw, 0, cm, ohw, 1, dw + (long)a * kk, kk, 1, packA,
-              packB);
+              packB, 0);
     }
   }
 }

@@ -1,9 +1,10 @@
 /*
- * Elementwise float32 kernels over 2-D [O, I] patterns. The JS side folds an operand's strided view into
- * element strides (so, si) over a 2-D split of the output shape (contiguous: (I, 1); row-vector bias:
- * (0, 1); per-row scalar: (1, 0); scalar: (0, 0); a 2-D transpose: (1, O)); the output is contiguous.
- * The inner loop is vectorised when every operand has inner stride 1 or 0. Threads split rows, or
- * columns when there are fewer rows than threads.
+ * Elementwise float32 kernels over 3-D [P, O, I] patterns. The JS side folds an operand's strided view
+ * into element strides (sp, so, si) over a split of the output shape (contiguous: (0, I, 1); row-vector
+ * bias: (0, 0, 1); per-row scalar: (0, 1, 0); scalar: (0, 0, 0); a 2-D transpose: (0, 1, O); a conv bias
+ * [1, C, 1, 1] against [N, C, H, W]: (0, 1, 0) over [N, C, H*W]); the output is contiguous. The inner
+ * loop is vectorised when every operand has inner stride 1 or 0. Blocks split the P*O rows, or columns
+ * when there are fewer rows than blocks.
  */
 #include "common.h"
 #include "mathf.h"
@@ -43,15 +44,21 @@ INLINE f4 unary_v(int op, f4 x) {
   }
 }
 
-/* args: op, x, xso, xsi, out, O, I */
+/* Element offset of row r (of P*O rows) for an operand with plane/row strides sp, so. */
+INLINE long row_off(int r, int O, int sp, int so) {
+  int p = r / O;
+  return (long)p * sp + (long)(r - p * O) * so;
+}
+
+/* args: op, x, xso, xsi, out, O, I, P, xsp */
 EXPORT(k_unary) void k_unary(const int32_t *a, int tid, int nt) {
-  int op = a[0], xso = a[2], xsi = a[3], O = a[5], I = a[6];
+  int op = a[0], xso = a[2], xsi = a[3], O = a[5], I = a[6], P = a[7], xsp = a[8];
   const float *x = (const float *)a[1];
   float *out = (float *)a[4];
   int o0, o1, i0, i1;
-  rect(O, I, tid, nt, &o0, &o1, &i0, &i1);
+  rect(P * O, I, tid, nt, &o0, &o1, &i0, &i1);
   for (int o = o0; o < o1; o++) {
-    const float *xr = x + (long)o * xso;
+    const float *xr = x + row_off(o, O, xsp, xso);
     float *r = out + (long)o * I;
     int i = i0;
     if (xsi <= 1) {
@@ -81,15 +88,16 @@ INLINE f4 binary_v(int op, f4 x, f4 y) {
   }
 }
 
-/* args: op, a, aso, asi, b, bso, bsi, out, O, I. Comparisons write bytes (0/1). */
+/* args: op, a, aso, asi, b, bso, bsi, out, O, I, P, asp, bsp. Comparisons write bytes (0/1). */
 EXPORT(k_binary) void k_binary(const int32_t *args, int tid, int nt) {
   int op = args[0], aso = args[2], asi = args[3], bso = args[5], bsi = args[6], O = args[8], I = args[9];
+  int P = args[10], asp = args[11], bsp = args[12];
   const float *a = (const float *)args[1], *b = (const float *)args[4];
   int cmp = op >= B_EQ;
   int o0, o1, i0, i1;
-  rect(O, I, tid, nt, &o0, &o1, &i0, &i1);
+  rect(P * O, I, tid, nt, &o0, &o1, &i0, &i1);
   for (int o = o0; o < o1; o++) {
-    const float *ar = a + (long)o * aso, *br = b + (long)o * bso;
+    const float *ar = a + row_off(o, O, asp, aso), *br = b + row_off(o, O, bsp, bso);
     int i = i0;
     if (cmp) {
       uint8_t *r = (uint8_t *)args[7] + (long)o * I;
@@ -120,18 +128,18 @@ EXPORT(k_binary) void k_binary(const int32_t *args, int tid, int nt) {
   }
 }
 
-/* args: cond(u8), cso, csi, a, aso, asi, b, bso, bsi, out, O, I */
+/* args: cond(u8), cso, csi, a, aso, asi, b, bso, bsi, out, O, I, P, csp, asp, bsp */
 EXPORT(k_where) void k_where(const int32_t *args, int tid, int nt) {
   const uint8_t *c = (const uint8_t *)args[0];
   const float *a = (const float *)args[3], *b = (const float *)args[6];
   float *out = (float *)args[9];
   int cso = args[1], csi = args[2], aso = args[4], asi = args[5], bso = args[7], bsi = args[8], O = args[10],
-      I = args[11];
+      I = args[11], P = args[12], csp = args[13], asp = args[14], bsp = args[15];
   int o0, o1, i0, i1;
-  rect(O, I, tid, nt, &o0, &o1, &i0, &i1);
+  rect(P * O, I, tid, nt, &o0, &o1, &i0, &i1);
   for (int o = o0; o < o1; o++) {
-    const uint8_t *cr = c + (long)o * cso;
-    const float *ar = a + (long)o * aso, *br = b + (long)o * bso;
+    const uint8_t *cr = c + row_off(o, O, csp, cso);
+    const float *ar = a + row_off(o, O, asp, aso), *br = b + row_off(o, O, bsp, bso);
     float *r = out + (long)o * I;
     for (int i = i0; i < i1; i++) r[i] = cr[(long)i * csi] ? ar[(long)i * asi] : br[(long)i * bsi];
   }
@@ -189,4 +197,20 @@ EXPORT(k_copy32) void k_copy32(const int32_t *args, int tid, int nt) {
       if (d < 1) break;
     }
   }
+}
+
+/*
+ * ReLU's backward pass in one pass: out = x > 0 ? g : 0 (NaN x gives 0), the same values as the
+ * composite where(x > 0, g, 0). args: g, x, out, n (contiguous float32).
+ */
+EXPORT(k_relu_bwd) void k_relu_bwd(const int32_t *args, int tid, int nt) {
+  const float *g = (const float *)args[0], *x = (const float *)args[1];
+  float *out = (float *)args[2];
+  int s, e;
+  share(args[3], 16, tid, nt, &s, &e);
+  int i = s;
+  f4 z = wasm_f32x4_splat(0.0f);
+  for (; i + 4 <= e; i += 4)
+    wasm_v128_store(out + i, wasm_v128_and(wasm_v128_load(g + i), wasm_f32x4_gt(wasm_v128_load(x + i), z)));
+  for (; i < e; i++) out[i] = x[i] > 0.0f ? g[i] : 0.0f;
 }

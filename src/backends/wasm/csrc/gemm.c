@@ -106,7 +106,9 @@ static void pack_a(int mc, int kc, const float *A, int lda, int transA, int i0, 
   }
 }
 
-static void micro_4x8(int kc, const float *pa, const float *pb, float *c, int ldc, int mr, int nr, int acc) {
+/* acc: add into C; otherwise store, adding bias[0..nr) to every row when bias is not null. */
+static void micro_4x8(int kc, const float *pa, const float *pb, float *c, int ldc, int mr, int nr, int acc,
+                      const float *bias) {
   f4 c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   for (int k = 0; k < kc; k++) {
     f4 b0 = wasm_v128_load(pb), b1 = wasm_v128_load(pb + 4);
@@ -136,6 +138,16 @@ static void micro_4x8(int kc, const float *pa, const float *pb, float *c, int ld
       c21 = wasm_f32x4_add(c21, wasm_v128_load(r2 + 4));
       c30 = wasm_f32x4_add(c30, wasm_v128_load(r3));
       c31 = wasm_f32x4_add(c31, wasm_v128_load(r3 + 4));
+    } else if (bias) {
+      f4 b0 = wasm_v128_load(bias), b1 = wasm_v128_load(bias + 4);
+      c00 = wasm_f32x4_add(c00, b0);
+      c01 = wasm_f32x4_add(c01, b1);
+      c10 = wasm_f32x4_add(c10, b0);
+      c11 = wasm_f32x4_add(c11, b1);
+      c20 = wasm_f32x4_add(c20, b0);
+      c21 = wasm_f32x4_add(c21, b1);
+      c30 = wasm_f32x4_add(c30, b0);
+      c31 = wasm_f32x4_add(c31, b1);
     }
     wasm_v128_store(r0, c00);
     wasm_v128_store(r0 + 4, c01);
@@ -159,18 +171,103 @@ static void micro_4x8(int kc, const float *pa, const float *pb, float *c, int ld
   for (int i = 0; i < mr; i++) {
     for (int j = 0; j < nr; j++) {
       float v = t[i * NR + j];
-      c[(long)i * ldc + j] = acc ? c[(long)i * ldc + j] + v : v;
+      c[(long)i * ldc + j] = acc ? c[(long)i * ldc + j] + v : bias ? v + bias[j] : v;
+    }
+  }
+}
+
+/*
+ * Few rows (M < MR, e.g. inference on one sample) and A not transposed: packing B would cost as much as
+ * the product and the 4-row tile would waste most of its work, so compute straight from the operands.
+ * transB (a Linear weight [N, K]): four dot products at a time along contiguous rows; else rows of B
+ * scaled and summed, 16 columns at a time.
+ */
+static void gemm_small_m(int M, int N, int K, const float *A, int lda, const float *B, int ldb, int transB,
+                         float *C, int ldc, int acc, const float *bias) {
+  for (int i = 0; i < M; i++) {
+    const float *a = A + (long)i * lda;
+    float *c = C + (long)i * ldc;
+    if (transB) {
+      int j = 0;
+      for (; j + 4 <= N; j += 4) {
+        const float *b0 = B + (long)j * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+        f4 s0 = wasm_f32x4_splat(0), s1 = s0, s2 = s0, s3 = s0;
+        int k = 0;
+        for (; k + 4 <= K; k += 4) {
+          f4 av = wasm_v128_load(a + k);
+          s0 = MADD(av, wasm_v128_load(b0 + k), s0);
+          s1 = MADD(av, wasm_v128_load(b1 + k), s1);
+          s2 = MADD(av, wasm_v128_load(b2 + k), s2);
+          s3 = MADD(av, wasm_v128_load(b3 + k), s3);
+        }
+        /* transpose-and-add: lane q of the result is the horizontal sum of s_q */
+        f4 t0 = wasm_f32x4_add(wasm_i32x4_shuffle(s0, s1, 0, 4, 1, 5), wasm_i32x4_shuffle(s0, s1, 2, 6, 3, 7));
+        f4 t1 = wasm_f32x4_add(wasm_i32x4_shuffle(s2, s3, 0, 4, 1, 5), wasm_i32x4_shuffle(s2, s3, 2, 6, 3, 7));
+        f4 r = wasm_f32x4_add(wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5), wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
+        float v[4] __attribute__((aligned(16)));
+        wasm_v128_store(v, r);
+        for (; k < K; k++) {
+          v[0] += a[k] * b0[k];
+          v[1] += a[k] * b1[k];
+          v[2] += a[k] * b2[k];
+          v[3] += a[k] * b3[k];
+        }
+        for (int q = 0; q < 4; q++) c[j + q] = acc ? c[j + q] + v[q] : bias ? v[q] + bias[j + q] : v[q];
+      }
+      for (; j < N; j++) {
+        const float *bj = B + (long)j * ldb;
+        float v = 0.0f;
+        for (int k = 0; k < K; k++) v += a[k] * bj[k];
+        c[j] = acc ? c[j] + v : bias ? v + bias[j] : v;
+      }
+    } else {
+      int j = 0;
+      for (; j + 16 <= N; j += 16) {
+        f4 s0 = wasm_f32x4_splat(0), s1 = s0, s2 = s0, s3 = s0;
+        for (int k = 0; k < K; k++) {
+          const float *bk = B + (long)k * ldb + j;
+          f4 av = wasm_f32x4_splat(a[k]);
+          s0 = MADD(av, wasm_v128_load(bk), s0);
+          s1 = MADD(av, wasm_v128_load(bk + 4), s1);
+          s2 = MADD(av, wasm_v128_load(bk + 8), s2);
+          s3 = MADD(av, wasm_v128_load(bk + 12), s3);
+        }
+        if (acc) {
+          s0 = wasm_f32x4_add(s0, wasm_v128_load(c + j));
+          s1 = wasm_f32x4_add(s1, wasm_v128_load(c + j + 4));
+          s2 = wasm_f32x4_add(s2, wasm_v128_load(c + j + 8));
+          s3 = wasm_f32x4_add(s3, wasm_v128_load(c + j + 12));
+        } else if (bias) {
+          s0 = wasm_f32x4_add(s0, wasm_v128_load(bias + j));
+          s1 = wasm_f32x4_add(s1, wasm_v128_load(bias + j + 4));
+          s2 = wasm_f32x4_add(s2, wasm_v128_load(bias + j + 8));
+          s3 = wasm_f32x4_add(s3, wasm_v128_load(bias + j + 12));
+        }
+        wasm_v128_store(c + j, s0);
+        wasm_v128_store(c + j + 4, s1);
+        wasm_v128_store(c + j + 8, s2);
+        wasm_v128_store(c + j + 12, s3);
+      }
+      for (; j < N; j++) {
+        float v = 0.0f;
+        for (int k = 0; k < K; k++) v += a[k] * B[(long)k * ldb + j];
+        c[j] = acc ? c[j] + v : bias ? v + bias[j] : v;
+      }
     }
   }
 }
 
 void ts_gemm(int M, int N, int K, const float *A, int lda, int transA, const float *B, int ldb, int transB,
-             float *C, int ldc, int accumulate, float *packA, float *packB) {
+             float *C, int ldc, int accumulate, float *packA, float *packB, const float *bias) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     if (!accumulate)
       for (int i = 0; i < M; i++)
-        for (int j = 0; j < N; j++) C[(long)i * ldc + j] = 0.0f;
+        for (int j = 0; j < N; j++) C[(long)i * ldc + j] = bias ? bias[j] : 0.0f;
+    return;
+  }
+  if (M < MR && !transA) {
+    gemm_small_m(M, N, K, A, lda, B, ldb, transB, C, ldc, accumulate, bias);
     return;
   }
   for (int jc = 0; jc < N; jc += NC) {
@@ -185,7 +282,7 @@ void ts_gemm(int M, int N, int K, const float *A, int lda, int transA, const flo
         for (int jr = 0; jr < nc; jr += NR) {
           for (int ir = 0; ir < mc; ir += MR) {
             micro_4x8(kc, packA + ir * kc, packB + jr * kc, C + (long)(ic + ir) * ldc + jc + jr, ldc,
-                      MIN(MR, mc - ir), MIN(NR, nc - jr), acc);
+                      MIN(MR, mc - ir), MIN(NR, nc - jr), acc, bias ? bias + jc + jr : 0);
           }
         }
       }
@@ -194,7 +291,8 @@ void ts_gemm(int M, int N, int K, const float *A, int lda, int transA, const flo
 }
 
 /*
- * Batched matmul task. args: A B C M N K transA transB batch strideA strideB accumulate packBase.
+ * Batched matmul task. args: A B C M N K transA transB batch strideA strideB accumulate packBase bias
+ * (bias: 0, or N floats added to every row of every product when not accumulating).
  * Many small matrices are shared out whole; otherwise each matrix is split by rows (blocks of 4) or
  * columns (blocks of 8), whichever is longer, so each thread packs only its own part of one operand.
  */
@@ -204,6 +302,7 @@ EXPORT(k_matmul) void k_matmul(const int32_t *args, int tid, int nt) {
   float *C = (float *)args[2];
   int M = args[3], N = args[4], K = args[5], transA = args[6], transB = args[7], batch = args[8];
   int strideA = args[9], strideB = args[10], accumulate = args[11];
+  const float *bias = (const float *)args[13];
   float *packA = (float *)args[12] + (long)tid * gemm_pack_floats();
   float *packB = packA + MC * KC;
   int lda = transA ? M : K, ldb = transB ? K : N;
@@ -213,7 +312,7 @@ EXPORT(k_matmul) void k_matmul(const int32_t *args, int tid, int nt) {
     share(batch, 1, tid, nt, &b0, &b1);
     for (int b = b0; b < b1; b++)
       ts_gemm(M, N, K, A + (long)b * strideA, lda, transA, B + (long)b * strideB, ldb, transB, C + (long)b * M * N,
-              N, accumulate, packA, packB);
+              N, accumulate, packA, packB, bias);
     return;
   }
   for (int b = 0; b < batch; b++) {
@@ -224,12 +323,12 @@ EXPORT(k_matmul) void k_matmul(const int32_t *args, int tid, int nt) {
       share(M, MR, tid, nt, &s, &e);
       if (e > s)
         ts_gemm(e - s, N, K, transA ? a + s : a + (long)s * lda, lda, transA, bb, ldb, transB, c + (long)s * N, N,
-                accumulate, packA, packB);
+                accumulate, packA, packB, bias);
     } else {
       share(N, NR, tid, nt, &s, &e);
       if (e > s)
         ts_gemm(M, e - s, K, a, lda, transA, transB ? bb + (long)s * ldb : bb + s, ldb, transB, c + s, N,
-                accumulate, packA, packB);
+                accumulate, packA, packB, bias ? bias + s : 0);
     }
   }
 }
