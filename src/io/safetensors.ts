@@ -186,7 +186,9 @@ export function parseSafetensors(bytes: Uint8Array, source = 'safetensors data')
 function decode(e: Entry, raw: Uint8Array, bad: (m: string) => never): { data: TypedArray; dtype: DType } {
   const count = raw.length / ELEMENT_BYTES[e.dtype]!;
   const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const aligned = (k: number) => raw.slice().buffer.slice(0, count * k);
+  // A fresh, exactly sized copy: the typed array views need element alignment, and a Node Buffer's
+  // slice() would share (not copy) its pooled memory.
+  const aligned = (_k: number) => new Uint8Array(raw).buffer;
   switch (e.dtype) {
     case 'F32':
       return {

@@ -116,11 +116,24 @@ function runCase(c: GoldenCase, dt: ts.DType): void {
   }
 }
 
-for (const { file, cases } of goldenFiles()) {
-  describe(`golden nn/${file}`, () => {
-    for (const c of cases) {
-      test(`${c.name} (float64)`, () => ts.scope(() => runCase(c, 'float64')));
-      test(`${c.name} (float32)`, () => ts.scope(() => runCase(c, 'float32')));
-    }
-  });
+function onBackend(name: string, fn: () => void): void {
+  const prev = ts.getBackend().name;
+  ts.setBackend(name);
+  try {
+    ts.scope(fn);
+  } finally {
+    ts.setBackend(prev);
+  }
+}
+
+// Every registered backend: the layers are compositions of ops, so each backend must agree with torch.
+for (const backend of ts.backendNames()) {
+  for (const { file, cases } of goldenFiles()) {
+    describe(`golden nn/${file} [${backend}]`, () => {
+      for (const c of cases) {
+        test(`${c.name} (float64)`, () => onBackend(backend, () => runCase(c, 'float64')));
+        test(`${c.name} (float32)`, () => onBackend(backend, () => runCase(c, 'float32')));
+      }
+    });
+  }
 }
