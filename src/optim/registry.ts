@@ -2,12 +2,15 @@ import { fail } from '../core/errors.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { Adagrad } from './adagrad.ts';
 import { Adam, AdamW } from './adam.ts';
-import type { Optimizer } from './optimizer.ts';
+import type { GroupValue, Optimizer } from './optimizer.ts';
 import { RMSprop } from './rmsprop.ts';
 import { SGD } from './sgd.ts';
 
 /** Options accepted with an optimizer given by name: the learning rate plus that optimizer's own options. */
-export type NamedOptimizerOptions = { lr?: number } & Record<string, number | boolean | readonly number[]>;
+export interface NamedOptimizerOptions {
+  lr?: number;
+  [option: string]: GroupValue | undefined;
+}
 
 // Defaults are torch's; SGD (which has none in torch) gets Keras' 0.01.
 const FACTORIES: Record<string, (params: Tensor[], opts: NamedOptimizerOptions) => Optimizer> = {

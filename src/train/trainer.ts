@@ -103,6 +103,11 @@ export interface FitOptions {
   checkpointKeep?: number;
   /** Resume from a checkpoint (root or directory): weights, optimizer, RNG states, history, callback states. */
   resumeFrom?: string;
+  /**
+   * Dispose each batch of a batch source after its step. Default: true for async sources (a DataLoader makes
+   * fresh tensors per batch), false for sync ones (an array of batches is reused across epochs).
+   */
+  disposeBatches?: boolean;
 }
 
 export interface EvaluateOptions {
@@ -559,9 +564,10 @@ export class Trainer {
             if (this.stopTraining) break;
           }
         } else {
+          const owns = opts.disposeBatches ?? isAsyncIterable(source);
           for await (const raw of source as AsyncIterable<readonly Tensor[]>) {
             const arr = this.checkBatch('fit', raw);
-            await runBatch(() => [arr[0]!, arr[1]!, arr[2] ?? null], arr[0]!.shape[0]!, [...arr]);
+            await runBatch(() => [arr[0]!, arr[1]!, arr[2] ?? null], arr[0]!.shape[0]!, owns ? [...arr] : []);
             if (this.stopTraining) break;
           }
         }
@@ -643,7 +649,7 @@ export class Trainer {
     if (isTensorPair(data)) {
       return this.evaluate(data[0]!, data[1]!, { batchSize, sampleWeight: data[2] }, prefix);
     }
-    return this.evaluateDataset(data as BatchSource, prefix);
+    return this.evaluateDataset(data as BatchSource, { prefix });
   }
 
   /** Loss and metrics over tensors, in eval mode without gradients, batched. Keys: 'loss' and metric names. */
@@ -671,8 +677,16 @@ export class Trainer {
     return { [`${prefix}loss`]: seen > 0 ? lossSum / seen : Number.NaN, ...this.metricResults(prefix) };
   }
 
-  /** Loss and metrics over a batch source ([x, y(, w)] batches); batches are disposed after use. */
-  async evaluateDataset(data: BatchSource, prefix = ''): Promise<Logs> {
+  /**
+   * Loss and metrics over a batch source ([x, y(, w)] batches). Batches of an async source (a DataLoader) are
+   * disposed after use unless `disposeBatches` says otherwise; those of a sync source (an array) are not.
+   */
+  async evaluateDataset(
+    data: BatchSource,
+    opts: { prefix?: string; disposeBatches?: boolean } = {},
+  ): Promise<Logs> {
+    const prefix = opts.prefix ?? '';
+    const owns = opts.disposeBatches ?? isAsyncIterable(data);
     this.requireCompiled('evaluate');
     this.module.train(false);
     this.resetMetrics();
@@ -687,7 +701,7 @@ export class Trainer {
         try {
           logs = this.testStep({ x: arr[0]!, y: arr[1]!, sampleWeight: arr[2] ?? null });
         } finally {
-          for (const t of arr) t.dispose();
+          if (owns) for (const t of arr) t.dispose();
         }
         lossSum += logs.loss! * n;
         seen += n;
