@@ -96,6 +96,8 @@ export interface MatmulDims {
 export interface FusedKernels {
   /** matmul (same operands and dims) with bias[n] added to every output row: a Linear layer's forward. */
   matmulBias?(a: TypedArray, b: TypedArray, bias: TypedArray, out: TypedArray, dims: MatmulDims): boolean;
+  /** In place x += alpha * y (Tensor.add_ with alpha) for contiguous x and y of one size and dtype. */
+  axpy?(x: TypedArray, y: TypedArray, alpha: number): boolean;
   /** ReLU's gradient, where(x > 0, g, 0), for contiguous g, x and out of one size. */
   reluBackward?(g: TypedArray, x: TypedArray, out: TypedArray): boolean;
 }
@@ -115,6 +117,11 @@ export interface Backend {
 
   /** A zero-filled buffer of `size` elements. The backend may place it in its own memory. */
   alloc(dtype: DType, size: number): TypedArray;
+  /**
+   * Optional: like alloc but with unspecified contents, for outputs a kernel overwrites completely
+   * (saves a zero-fill pass over recycled memory).
+   */
+  allocUninit?(dtype: DType, size: number): TypedArray;
   /** Returns a buffer from `alloc` that no tensor uses any more. */
   free(data: TypedArray): void;
 

@@ -13,6 +13,18 @@ export function empty(shape: readonly number[], dtype: DType): Tensor {
   return fromStorage(new Storage(data, dtype, backend), shape, contiguousStrides(shape), 0);
 }
 
+/**
+ * Like empty, with unspecified contents when the backend can skip the zero-fill: only for outputs that
+ * the kernel called next writes in full.
+ */
+export function uninit(shape: readonly number[], dtype: DType): Tensor {
+  const backend = getBackend();
+  const size = sizeOf(shape);
+  const data =
+    backend.allocUninit === undefined ? backend.alloc(dtype, size) : backend.allocUninit(dtype, size);
+  return fromStorage(new Storage(data, dtype, backend), shape, contiguousStrides(shape), 0);
+}
+
 /** Wraps an existing typed array (copied into backend memory) as a contiguous tensor. */
 export function fromArray(src: TypedArray, shape: readonly number[], dtype: DType): Tensor {
   const t = empty(shape, dtype);

@@ -305,7 +305,7 @@ export class Tensor implements Disposable {
 
   // ---- in place (no autograd; for optimizers, gradient accumulation and initialisation) ----
   add_(o: TensorOrScalar, alpha?: number): this {
-    return ew.binaryInPlace(this, 'add', alpha === undefined ? o : ew.mulScalarValue(o, alpha));
+    return alpha === undefined ? ew.binaryInPlace(this, 'add', o) : ew.addScaledInPlace(this, o, alpha);
   }
   addInPlace(o: TensorOrScalar): this {
     return ew.binaryInPlace(this, 'add', o);

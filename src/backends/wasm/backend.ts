@@ -104,6 +104,9 @@ export class WasmBackend extends RefBackend {
   private readonly pool: ThreadPool;
   private readonly ex: Record<string, Fn>;
   private readonly argsPtr: number;
+  /** A float argument's bits, to pass in the int32 argument block. */
+  private readonly f32arg = new Float32Array(1);
+  private readonly i32arg = new Int32Array(this.f32arg.buffer);
   private readonly packPtr: number;
 
   constructor(opts: WasmBackendOptions = {}) {
@@ -144,6 +147,10 @@ export class WasmBackend extends RefBackend {
 
   override alloc(dtype: DType, size: number): TypedArray {
     return this.heap.alloc(dtype, size);
+  }
+
+  allocUninit(dtype: DType, size: number): TypedArray {
+    return this.heap.allocUninit(dtype, size);
   }
 
   override free(data: TypedArray): void {
@@ -262,6 +269,16 @@ export class WasmBackend extends RefBackend {
       )
         return false;
       this.gemm(a, b, bias, out, dims);
+      return true;
+    },
+    axpy: (x, y, alpha) => {
+      if (!(x instanceof Float32Array && y instanceof Float32Array)) return false;
+      if (!this.heap.owns(x) || !this.heap.owns(y)) return false;
+      const n = x.length;
+      if (n > 0) {
+        this.f32arg[0] = alpha;
+        this.runBlocks('k_axpy', [x.byteOffset, y.byteOffset, n, this.i32arg[0]!], this.blocksFor(n));
+      }
       return true;
     },
     reluBackward: (g, x, out) => {

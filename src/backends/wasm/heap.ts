@@ -100,11 +100,14 @@ export class WasmHeap {
 
   /** A zero-filled typed array of `size` elements living in wasm memory. */
   alloc(dtype: DType, size: number): TypedArray {
-    const bytes = size * BYTES[dtype];
-    const ptr = this.allocBytes(bytes);
-    const a = this.view(dtype, ptr, size);
+    const a = this.allocUninit(dtype, size);
     a.fill(0);
     return a;
+  }
+
+  /** A typed array of `size` elements in wasm memory with unspecified contents (recycled blocks). */
+  allocUninit(dtype: DType, size: number): TypedArray {
+    return this.view(dtype, this.allocBytes(size * BYTES[dtype]), size);
   }
 
   view(dtype: DType, ptr: number, size: number): TypedArray {

@@ -20,6 +20,7 @@ export const TASKS = [
   'k_copy32',
   'k_reduce',
   'k_relu_bwd',
+  'k_axpy',
 ] as const;
 export type TaskName = (typeof TASKS)[number];
 

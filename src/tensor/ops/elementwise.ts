@@ -3,7 +3,7 @@ import type { DType } from '../../core/dtype.ts';
 import { check, fail, fmtShape } from '../../core/errors.ts';
 import { broadcastShapes, shapesEqual } from '../../core/shape.ts';
 import type { BinaryOp, UnaryOp } from '../../kernels/backend.ts';
-import { record } from '../lifecycle.ts';
+import { record, uninit } from '../lifecycle.ts';
 import { Tensor, type TensorOrScalar } from '../tensor.ts';
 import {
   assertTensor,
@@ -40,7 +40,7 @@ export function unary(op: UnaryOp, x: Tensor): Tensor {
   if (op === 'isnan' || op === 'logicalNot') dt = 'bool';
   let src = x;
   if (dt !== x.dtype && dt !== 'bool') src = x.to(dt);
-  const out = empty(x.shape, dt);
+  const out = uninit(x.shape, dt);
   backend().unary(op, src.asView(), out.data);
   return record(op, [src], out);
 }
@@ -82,7 +82,7 @@ export function reluBackward(g: Tensor, x: Tensor): Tensor {
     g.isContiguous() &&
     x.isContiguous()
   ) {
-    const out = empty(x.shape, x.dtype);
+    const out = uninit(x.shape, x.dtype);
     if (f(g.data, x.data, out.data)) return out;
     out.dispose();
   }
@@ -106,7 +106,7 @@ export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar): Tens
     tb = tb.to(dt);
   }
   const shape = outShape(op, ta, tb);
-  const out = empty(shape, COMPARE.has(op) ? 'bool' : dt);
+  const out = uninit(shape, COMPARE.has(op) ? 'bool' : dt);
   backend().binary(op, broadcastView(ta, shape), broadcastView(tb, shape), out.data);
   return record(op, [ta, tb], out);
 }
@@ -144,7 +144,7 @@ export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tenso
   check(cond.dtype === 'bool', 'where', () => `condition must be a bool tensor, got ${cond.dtype}`);
   const [ta, tb, dt] = operands('where', a, b);
   const shape = outShape('where', cond, ta, tb);
-  const out = empty(shape, dt);
+  const out = uninit(shape, dt);
   backend().where(broadcastView(cond, shape), broadcastView(ta, shape), broadcastView(tb, shape), out.data);
   return record('where', [cond, ta, tb], out);
 }
@@ -176,14 +176,14 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
 export function cast(x: Tensor, dtype: DType): Tensor {
   assertTensor('to', x);
   if (x.dtype === dtype) return x;
-  const out = empty(x.shape, dtype);
+  const out = uninit(x.shape, dtype);
   backend().copy(x.asView(), out.asView());
   return record('cast', [x], out, { from: x.dtype });
 }
 
 export function clone(x: Tensor): Tensor {
   assertTensor('clone', x);
-  const out = empty(x.shape, x.dtype);
+  const out = uninit(x.shape, x.dtype);
   backend().copy(x.asView(), out.asView());
   return record('clone', [x], out);
 }
@@ -219,6 +219,26 @@ export function binaryInPlace<T extends Tensor>(x: T, op: BinaryOp, o: TensorOrS
     tmp.dispose();
   }
   return x;
+}
+
+/**
+ * x += alpha * o (Tensor.add_ with alpha): one pass and no temporary on backends with fused.axpy when o
+ * is a contiguous tensor of x's shape and dtype; else add_ of the scaled operand.
+ */
+export function addScaledInPlace<T extends Tensor>(x: T, o: TensorOrScalar, alpha: number): T {
+  const f = backend().fused?.axpy;
+  if (
+    f !== undefined &&
+    o instanceof Tensor &&
+    o.dtype === x.dtype &&
+    shapesEqual(o.shape, x.shape) &&
+    x.isContiguous() &&
+    o.isContiguous()
+  ) {
+    checkInPlace('add_', x);
+    if (f(x.data, o.data, alpha)) return x;
+  }
+  return binaryInPlace(x, 'add', mulScalarValue(o, alpha));
 }
 
 export function unaryInPlace<T extends Tensor>(x: T, op: UnaryOp): T {

@@ -1,9 +1,9 @@
 import { noGrad } from '../../autograd/node.ts';
 import { check, fmtShape } from '../../core/errors.ts';
 import { broadcastShapes, sizeOf } from '../../core/shape.ts';
-import { record } from '../lifecycle.ts';
+import { record, uninit } from '../lifecycle.ts';
 import type { Tensor } from '../tensor.ts';
-import { assertTensor, backend, empty } from './dispatch.ts';
+import { assertTensor, backend } from './dispatch.ts';
 import { contiguous, expand, reshape, squeeze, unsqueeze } from './views.ts';
 
 interface Operand {
@@ -71,7 +71,7 @@ function mm(a: Tensor, b: Tensor): Tensor {
   const m = a.shape[a.ndim - 2]!;
   const k = a.shape[a.ndim - 1]!;
   const n = b.shape[b.ndim - 1]!;
-  const out = empty([...batchShape, m, n], a.dtype);
+  const out = uninit([...batchShape, m, n], a.dtype);
   const batch = sizeOf(batchShape);
   if (out.size > 0) {
     const oa = operand(a, batchShape);
@@ -134,7 +134,7 @@ function linearBias(x: Tensor, weight: Tensor, bias: Tensor): Tensor | null {
   const wt = weight.mT;
   const w = operand(wt, []);
   const m = x.size / Math.max(1, k);
-  const out = empty([...x.shape.slice(0, -1), n], x.dtype);
+  const out = uninit([...x.shape.slice(0, -1), n], x.dtype);
   const f = backend().fused?.matmulBias;
   const done =
     out.size === 0 ||

@@ -1,6 +1,6 @@
 import { check, fail, fmtShape } from '../../core/errors.ts';
 import { contiguousStrides, isContiguous, normDim, shapesEqual, sizeOf } from '../../core/shape.ts';
-import { fromStorage, record } from '../lifecycle.ts';
+import { fromStorage, record, uninit } from '../lifecycle.ts';
 import type { SliceSpec, Tensor } from '../tensor.ts';
 import { assertTensor, backend, empty } from './dispatch.ts';
 
@@ -56,7 +56,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 
 export function contiguous(x: Tensor): Tensor {
   if (x.isContiguous()) return x;
-  const out = empty(x.shape, x.dtype);
+  const out = uninit(x.shape, x.dtype);
   backend().copy(x.asView(), out.asView());
   return record('contiguous', [x], out);
 }

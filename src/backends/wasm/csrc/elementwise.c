@@ -214,3 +214,17 @@ EXPORT(k_relu_bwd) void k_relu_bwd(const int32_t *args, int tid, int nt) {
     wasm_v128_store(out + i, wasm_v128_and(wasm_v128_load(g + i), wasm_f32x4_gt(wasm_v128_load(x + i), z)));
   for (; i < e; i++) out[i] = x[i] > 0.0f ? g[i] : 0.0f;
 }
+
+/* In-place x += alpha * y (Tensor.add_ with alpha): args x, y, n, alpha (f32 bits); contiguous float32. */
+EXPORT(k_axpy) void k_axpy(const int32_t *args, int tid, int nt) {
+  float *x = (float *)args[0];
+  const float *y = (const float *)args[1];
+  float alpha = argf(args, 3);
+  int s, e;
+  share(args[2], 16, tid, nt, &s, &e);
+  f4 av = wasm_f32x4_splat(alpha);
+  int i = s;
+  for (; i + 4 <= e; i += 4)
+    wasm_v128_store(x + i, wasm_f32x4_add(wasm_v128_load(x + i), wasm_f32x4_mul(av, wasm_v128_load(y + i))));
+  for (; i < e; i++) x[i] = x[i] + alpha * y[i];
+}
