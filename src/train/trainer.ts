@@ -252,8 +252,11 @@ export class Trainer {
       this.optimizer.zeroGrad();
       loss.backward();
       this.optimizer.step();
-      this.updateMetrics(batch.y, yPred, batch.sampleWeight);
-      return { loss: loss.item() };
+      const value = loss.item();
+      // A diverged batch (NaN outputs) is left out of the metrics, which reject non-finite scores, so that
+      // TerminateOnNaN (or the caller) sees the loss instead of a metric error.
+      if (Number.isFinite(value)) this.updateMetrics(batch.y, yPred, batch.sampleWeight);
+      return { loss: value };
     });
   }
 

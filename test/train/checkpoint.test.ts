@@ -156,9 +156,8 @@ describe('checkpoints', () => {
     assert.deepEqual(h2.history, h.history);
     assert.ok(h.history.loss!.every((v) => Number.isFinite(v)));
     // The StepLR schedule (state restored from the checkpoint) was applied: lr = 0.02 * 0.7^epoch.
-    h.history.lr!.forEach((v, i) =>
-      assert.ok(Math.abs(v - 0.02 * 0.7 ** i) < 1e-12, `lr ${v} at epoch ${i}`),
-    );
+    for (const [i, v] of h.history.lr!.entries())
+      assert.ok(Math.abs(v - 0.02 * 0.7 ** i) < 1e-12, `lr ${v} at epoch ${i}`);
     const a = straight.trainer.module.stateDict();
     const b = resumed.trainer.module.stateDict();
     for (const k of Object.keys(a)) assert.deepEqual(a[k]!.toTypedArray(), b[k]!.toTypedArray(), k);

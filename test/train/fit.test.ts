@@ -201,10 +201,10 @@ describe('compile / fit / evaluate / predict', () => {
     );
     const probs = logits.softmax(1);
     const ce = ts.functional.crossEntropy(logits, labels, { reduction: 'none' }).toTypedArray();
-    const near = (a: ts.Tensor, b: ArrayLike<number>) =>
-      Array.from(a.toTypedArray()).forEach((v, i) =>
-        assert.ok(Math.abs(v - b[i]!) < 1e-5, `${v} vs ${b[i]}`),
-      );
+    const near = (a: ts.Tensor, b: ArrayLike<number>) => {
+      for (const [i, v] of Array.from(a.toTypedArray()).entries())
+        assert.ok(Math.abs(v - b[i]!) < 1e-5, `${v} vs ${b[i]}`);
+    };
     near(getLoss('sparseCategoricalCrossentropy', { fromLogits: true }).fn(logits, labels), ce);
     near(getLoss('sparseCategoricalCrossentropy').fn(probs, labels), ce);
     near(getLoss('categoricalCrossentropy', { fromLogits: true }).fn(logits, oneHot), ce);
