@@ -353,9 +353,9 @@ export abstract class Module<TArgs extends unknown[] = [Tensor], TOut = Tensor> 
     return this;
   }
 
-  /** Clears every parameter's gradient (sets it to null, as torch's set_to_none default). */
+  /** Clears every parameter's gradient and frees its buffer (torch's set_to_none default). */
   zeroGrad(): void {
-    for (const p of this.parameters()) p.grad = null;
+    for (const p of this.parameters()) p.zeroGrad();
   }
 
   /** Number of scalar parameters (trainable only when asked). */

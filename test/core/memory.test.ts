@@ -44,3 +44,13 @@ describe('memory', () => {
     assert.deepEqual(Array.from(kept.toTypedArray().subarray(0, 2)), [4, 4]);
   });
 });
+
+describe('in-place updates outside a scope', () => {
+  it('free the scalar operands they create', () => {
+    const p = ts.keep(ts.ones([4]));
+    p.mul_(0.5);
+    const base = ts.memoryStats.live;
+    for (let i = 0; i < 10; i++) p.mul_(0.9).add_(1).clamp_(0, 10);
+    assert.equal(ts.memoryStats.live, base);
+  });
+});

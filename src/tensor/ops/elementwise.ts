@@ -218,6 +218,8 @@ export function binaryInPlace<T extends Tensor>(x: T, op: BinaryOp, o: TensorOrS
     backend().copy(tmp.asView(), x.asView());
     tmp.dispose();
   }
+  // A scalar or cast operand made here is freed now: in-place updates often run outside any scope.
+  if (other !== o) other.dispose();
   return x;
 }
 
