@@ -91,8 +91,7 @@ export function fold3d(
   strides: readonly (readonly number[])[],
 ): Fold3d | undefined {
   const f2 = fold2d(shape, strides);
-  if (f2 !== undefined && f2.si.every((s) => s === 0 || s === 1))
-    return { planes: 1, ...f2, sp: f2.so.map(() => 0) };
+  if (f2?.si.every((s) => s === 0 || s === 1)) return { planes: 1, ...f2, sp: f2.so.map(() => 0) };
   const nd = shape.length;
   let fallback: Fold3d | undefined =
     f2 === undefined ? undefined : { planes: 1, ...f2, sp: f2.so.map(() => 0) };

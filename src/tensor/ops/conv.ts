@@ -1,6 +1,6 @@
 import { check, fmtShape } from '../../core/errors.ts';
 import type { Conv2dAttrs, Pool2dAttrs } from '../../kernels/backend.ts';
-import { record } from '../lifecycle.ts';
+import { record, uninit } from '../lifecycle.ts';
 import type { Tensor } from '../tensor.ts';
 import { assertTensor, backend, empty } from './dispatch.ts';
 import { matmul } from './linalg.ts';
@@ -94,7 +94,7 @@ export function conv2d(
   const attrs: Conv2dAttrs = { stride, padding, dilation, groups };
   const xc = contiguous(x);
   const wc = contiguous(weight);
-  const out = empty([n, o, oh, ow], x.dtype);
+  const out = uninit([n, o, oh, ow], x.dtype);
   if (out.size > 0) backend().conv2d(xc.data, x.shape, wc.data, weight.shape, attrs, out.data);
   let y = record('conv2d', [x, weight], out, { attrs });
   if (bias !== null) {
@@ -116,7 +116,7 @@ export function conv2dBackwardInput(
   xShape: readonly number[],
   attrs: Conv2dAttrs,
 ): Tensor {
-  const out = empty(xShape, dy.dtype);
+  const out = uninit(xShape, dy.dtype);
   if (out.size > 0)
     backend().conv2dBackwardInput(
       contiguous(dy).data,
@@ -206,8 +206,8 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const u = unbatched('maxPool2d', x, (x4) => maxPool2d(x4, opts));
   if (u !== null) return u;
   const { attrs, outShape } = poolSetup('maxPool2d', x, opts, true);
-  const out = empty(outShape, x.dtype);
-  const indices = empty(outShape, 'int32');
+  const out = uninit(outShape, x.dtype);
+  const indices = uninit(outShape, 'int32');
   if (out.size > 0)
     backend().maxPool2d(contiguous(x).data, x.shape, attrs, out.data, indices.data as Int32Array, outShape);
   return record('maxPool2d', [x], out, { indices, xShape: x.shape });
@@ -224,7 +224,7 @@ export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const u = unbatched('avgPool2d', x, (x4) => avgPool2d(x4, opts));
   if (u !== null) return u;
   const { attrs, outShape } = poolSetup('avgPool2d', x, opts, false);
-  const out = empty(outShape, x.dtype);
+  const out = uninit(outShape, x.dtype);
   if (out.size > 0) backend().avgPool2d(contiguous(x).data, x.shape, attrs, out.data, outShape);
   return record('avgPool2d', [x], out, { attrs, xShape: x.shape });
 }

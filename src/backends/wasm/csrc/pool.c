@@ -14,6 +14,35 @@ EXPORT(k_maxpool2d) void k_maxpool2d(const int32_t *a, int tid, int nt) {
   int32_t *ind = (int32_t *)a[15];
   int p0, p1;
   share(NC, 1, tid, nt, &p0, &p1);
+  /* The common 2x2, stride 2, unpadded window: no bounds checks, same scan order and tie/NaN rules. */
+  if (kH == 2 && kW == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && 2 * oH <= H && 2 * oW <= W) {
+    for (int p = p0; p < p1; p++) {
+      const float *xp = x + (long)p * H * W;
+      float *op = out + (long)p * oH * oW;
+      int32_t *ip = ind + (long)p * oH * oW;
+      for (int oh = 0; oh < oH; oh++) {
+        const float *r0 = xp + 2 * oh * W, *r1 = r0 + W;
+        for (int ow = 0; ow < oW; ow++) {
+          int c = 2 * ow;
+          float best = r0[c], v;
+          int bi = 2 * oh * W + c;
+#define TS_POOL_TAKE(val, idx)                       \
+  v = (val);                                         \
+  if (v > best || (v != v && best == best)) {        \
+    best = v;                                        \
+    bi = (idx);                                      \
+  }
+          TS_POOL_TAKE(r0[c + 1], 2 * oh * W + c + 1)
+          TS_POOL_TAKE(r1[c], (2 * oh + 1) * W + c)
+          TS_POOL_TAKE(r1[c + 1], (2 * oh + 1) * W + c + 1)
+#undef TS_POOL_TAKE
+          op[oh * oW + ow] = best;
+          ip[oh * oW + ow] = bi;
+        }
+      }
+    }
+    return;
+  }
   for (int p = p0; p < p1; p++) {
     const float *xp = x + (long)p * H * W;
     float *op = out + (long)p * oH * oW;
