@@ -23,7 +23,11 @@ export interface WasmBackendOptions {
   readonly threads?: number;
   /** Force a kernel build (default: relaxed SIMD when the runtime validates it). */
   readonly flavor?: KernelFlavor;
-  /** How long an idle worker spins before sleeping, in ms (default 2). */
+  /**
+   * How long an idle worker spins before sleeping, in ms (default 0.1). Short on purpose: the caller
+   * never waits for a sleeping worker (it claims the blocks itself), while a spinning worker on a busy
+   * machine takes CPU time from the caller (see docs/decisions/wasm-perf.md).
+   */
   readonly spinMs?: number;
 }
 
@@ -127,7 +131,7 @@ export class WasmBackend extends RefBackend {
     this.packPtr = this.heap.allocBytes(threads * this.ex.gemm_pack_floats!() * 4);
     const stackTops: number[] = [];
     for (let t = 1; t < threads; t++) stackTops.push(this.heap.allocBytes(STACK_BYTES) + STACK_BYTES);
-    this.pool = new ThreadPool(module, memory, inst.exports, ctrl, stackTops, opts.spinMs ?? 2);
+    this.pool = new ThreadPool(module, memory, inst.exports, ctrl, stackTops, opts.spinMs ?? 0.1);
   }
 
   /** Threads once the pool has warmed up. */

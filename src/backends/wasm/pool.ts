@@ -64,7 +64,7 @@ export class ThreadPool {
     exports: Record<string, unknown>,
     ctrlPtr: number,
     stackTops: readonly number[],
-    spinMs = 2,
+    spinMs = 0.1,
   ) {
     this.ctl = new Int32Array(memory.buffer, ctrlPtr, 8);
     Atomics.store(this.ctl, NEXT, CLOSED);
@@ -136,11 +136,13 @@ export class ThreadPool {
       Atomics.add(c, DONE, 1);
     }
     Atomics.store(c, NEXT, CLOSED);
+    // Blocks still running belong to workers that are running (or were preempted): spin a little, then
+    // sleep until the worker that completes the last block wakes us, so a worker sharing our core can run.
     let spins = 0;
     for (;;) {
       const d = Atomics.load(c, DONE);
       if (d >= blocks) break;
-      if (++spins > 20000) Atomics.wait(c, DONE, d, 1);
+      if (++spins > 1000) Atomics.wait(c, DONE, d, 1);
     }
   }
 
