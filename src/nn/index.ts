@@ -1,5 +1,6 @@
 /** torch.nn in camelCase: Module, Parameter, containers, layers, losses and initialisers. */
 export * from './containers.ts';
+export { Add, Concatenate, FunctionalModel } from './functional-model.ts';
 export * as init from './init.ts';
 export * from './layers/activations.ts';
 export * from './layers/attention.ts';
@@ -23,3 +24,4 @@ export type {
 } from './module.ts';
 export { Module, moduleFromConfig, moduleToConfig, registeredLayers, registerLayer } from './module.ts';
 export { Parameter } from './parameter.ts';
+export { input, SymbolicTensor } from './symbolic.ts';

@@ -4,6 +4,7 @@ import { shapesEqual } from '../core/shape.ts';
 import { keep } from '../tensor/lifecycle.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { Parameter } from './parameter.ts';
+import { isSymbolicCall, SymbolicTensor } from './symbolic.ts';
 
 /** A JSON value, for layer configs. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -56,7 +57,13 @@ export abstract class Module<TArgs extends unknown[] = [Tensor], TOut = Tensor> 
   abstract forward(...args: TArgs): TOut;
 
   /** Runs the forward pre-hooks, forward, then the forward hooks (torch's `module(x)`). */
-  call(...args: TArgs): TOut {
+  call(...args: TArgs): TOut;
+  /** On placeholders (nn.input()), records the call for a FunctionalModel. */
+  call(...args: SymbolicTensor[]): SymbolicTensor;
+  call(...args: TArgs | SymbolicTensor[]): TOut | SymbolicTensor {
+    // Called on placeholders while a functional model is built: record the call, compute nothing.
+    if (isSymbolicCall(args))
+      return new SymbolicTensor(this, args as unknown as SymbolicTensor[], this.constructor.name) as TOut;
     let a: unknown[] = args;
     for (const h of this.#preHooks.values()) {
       const r = h(this as unknown as AnyModule, a);
