@@ -127,6 +127,8 @@ export function plan(o: RunOptions): Job[] {
               mnist,
               ...q,
             ],
+            // No bench/__pycache__ in the working tree.
+            env: { PYTHONDONTWRITEBYTECODE: '1' },
           });
         }
       }

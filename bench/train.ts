@@ -5,7 +5,7 @@
  */
 import * as ts from '../src/index.ts';
 import { type EngineContext, engineContext } from './engine.ts';
-import { type Figure, peakRssMb, plan, printJsonLines, throughput } from './stats.ts';
+import { argValue, type Figure, peakRssMb, plan, printJsonLines, throughput } from './stats.ts';
 import { Batches, cnnTrainer, mlpTrainer } from './workloads.ts';
 
 /** Seed MLP training samples/s: SGD lr 0.01 momentum 0.9, batch 100, MNIST. */
@@ -77,10 +77,26 @@ export async function benchMemoryEpoch(ctx: EngineContext, quick: boolean): Prom
   ];
 }
 
+/** A fixed number of MLP (or CNN) steps and nothing else: what bench/profile.ts runs under --cpu-prof. */
+async function fixedSteps(ctx: EngineContext, cnn: boolean): Promise<Figure[]> {
+  const steps = Number(argValue(process.argv, '--steps', '300'));
+  const batch = cnn ? 64 : 100;
+  const batches = await Batches.load(batch, cnn ? [1, 28, 28] : [784], 12_800);
+  const { step } = cnn ? cnnTrainer(batches) : mlpTrainer(batches);
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) step();
+  const rate = (steps * batch) / ((performance.now() - t0) / 1000);
+  return [
+    { name: cnn ? 'cnn.train.fixed' : 'mlp.train.fixed', value: rate, unit: 'samples/s', ...ctx, steps },
+  ];
+}
+
 const tasks: Record<string, (ctx: EngineContext, quick: boolean) => Promise<Figure[]>> = {
   mlp: benchMlpTrain,
   cnn: benchCnnTrain,
   memory: benchMemoryEpoch,
+  'mlp-steps': (ctx) => fixedSteps(ctx, false),
+  'cnn-steps': (ctx) => fixedSteps(ctx, true),
 };
 
 if (import.meta.url === `file://${process.argv[1]}`) {
