@@ -91,6 +91,8 @@ async function childServer(): Promise<void> {
       process.exit(0);
     }
   });
+  // Never outlive the load generator.
+  process.on('disconnect', () => process.exit(0));
   process.send!({ type: 'ready', port });
 }
 
@@ -119,14 +121,31 @@ async function main(): Promise<void> {
       '--import',
       'tsx',
       ...(process.env.LOADTEST_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
+      // Extra V8/Node flags for the server process, e.g. LOADTEST_NODE_FLAGS=--max-semi-space-size=32
+      ...(process.env.LOADTEST_NODE_FLAGS ?? '').split(' ').filter(Boolean),
     ],
     // One compute thread: on two cores shared with the HTTP event loop and the load generator, extra
     // wasm workers spin and steal the loop's time (see docs/decisions/serve-threads.md).
     env: { ...process.env, TENSORSCRIPT_THREADS: process.env.TENSORSCRIPT_THREADS ?? '1' },
   });
+  process.on('exit', () => child.kill());
+  // Bounded: whatever happens, give up well after the planned run.
+  const limitS = Number(args.warmup) + Number(args.duration) + 90;
+  const watchdog = setTimeout(() => {
+    console.error(`[loadtest] no result after ${limitS} s; stopping`);
+    process.exit(2);
+  }, limitS * 1000);
+  watchdog.unref();
+  child.on('exit', (code) => {
+    if (code !== 0 && code !== null) {
+      console.error(`[loadtest] server process exited with code ${code}`);
+      process.exit(2);
+    }
+  });
   const { port } = await new Promise<{ port: number }>((resolve) => {
     child.once('message', (m) => resolve(m as { port: number }));
   });
+  console.error(`[loadtest] server ready on 127.0.0.1:${port}`);
   const url = `http://127.0.0.1:${port}`;
 
   // Eight different single-sample requests, cycled by every connection.
@@ -157,7 +176,9 @@ async function main(): Promise<void> {
     headers: { 'content-type': 'application/json' },
     requests: bodies.map((body) => ({ method: 'POST', body })),
   };
+  console.error(`[loadtest] warm-up ${args.warmup} s`);
   await run({ ...base, duration: Number(args.warmup) });
+  console.error(`[loadtest] measuring ${args.duration} s over ${args.connections} connections`);
   const before = await ask<{ rss: number; cpuMs: number; backend: string }>(child, 'rss');
   const genCpu0 = process.cpuUsage();
   const t0 = performance.now();
