@@ -7,13 +7,14 @@
  *   npm run bench -- --only mlp        only jobs whose id contains the substring (e.g. gemm, tfjs, t1)
  *   npm run bench -- --quick           short windows: a smoke test, figures indicative only
  *   npm run bench -- --no-tfjs --no-torch
+ *   npm run bench -- --from run.jsonl  re-render a saved --json run
  *
  * Each workload runs in its own child process: the thread count (TENSORSCRIPT_THREADS, torch's pools)
  * is fixed when a backend starts, and peak RSS then belongs to one workload.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkTargets, ratios, renderRatios, renderTable, renderTargets } from './report.ts';
@@ -178,6 +179,33 @@ export function runJob(job: Job): Promise<{ figs: Figure[]; error?: string; ms: 
   });
 }
 
+/** The readable report: figures table, ratios, targets, notes. */
+export function render(
+  figs: readonly Figure[],
+  o: RunOptions,
+  notes: readonly string[],
+  errors: readonly string[],
+): string {
+  const threads = o.threads;
+  const lines = [
+    `TensorScript benchmarks (${o.quick ? 'quick: short windows, indicative only' : 'medians over several timed windows after warm-up'}), ${threads} threads max, ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`,
+    '',
+    renderTable(figs, threads),
+    '',
+    '* PyTorch at N threads: best of its OpenMP/OpenBLAS pool settings (see --json for each).',
+  ];
+  const rt = renderRatios(ratios(figs, threads));
+  if (rt !== '')
+    lines.push('', 'Speed ratios (TensorScript speed / peer speed; > 1 means TensorScript is faster):', rt);
+  const tg = renderTargets(checkTargets(figs, threads));
+  if (tg !== '') lines.push('', 'Issue 3 targets (TensorScript):', tg);
+  for (const f of figs.filter((x) => x.value === null))
+    lines.push(`note: ${f.framework} ${f.backend} ${f.name}: ${f.error}`);
+  for (const n of notes) lines.push(`note: ${n}`);
+  for (const e of errors) lines.push(`FAILED: ${e}`);
+  return lines.join('\n');
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const json = argv.includes('--json');
   const only = argv.includes('--only') ? argValue(argv, '--only', '') : undefined;
@@ -192,6 +220,17 @@ export async function main(argv: readonly string[]): Promise<number> {
   };
   const notes: string[] = [];
   o.notes = notes;
+  const from = argv.includes('--from') ? argValue(argv, '--from', '') : undefined;
+  if (from !== undefined) {
+    // Re-render a saved `--json` run (figures only; ratios are recomputed).
+    const saved = readFileSync(from, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Figure)
+      .filter((f) => f.kind !== 'ratio');
+    process.stdout.write(`${render(saved, o, notes, [])}\n`);
+    return 0;
+  }
   if (o.torch) {
     const t = findTorch();
     if (t.python === undefined) notes.push(`PyTorch skipped: ${t.reason}`);
@@ -218,25 +257,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const rs = ratios(figs, threads);
   if (json) {
     for (const r of rs) process.stdout.write(`${JSON.stringify(r)}\n`);
-  } else {
-    const lines = [
-      `TensorScript benchmarks (${o.quick ? 'quick: short windows, indicative only' : 'medians over several timed windows after warm-up'}), ${threads} threads max, Node ${process.version}`,
-      '',
-      renderTable(figs, threads),
-      '',
-      '* PyTorch at N threads: best of its OpenMP/OpenBLAS pool settings (see --json for each).',
-    ];
-    const rt = renderRatios(rs);
-    if (rt !== '')
-      lines.push('', 'Speed ratios (TensorScript speed / peer speed; > 1 means TensorScript is faster):', rt);
-    const tg = renderTargets(checkTargets(figs, threads));
-    if (tg !== '') lines.push('', 'Issue 3 targets (TensorScript):', tg);
-    const cannot = figs.filter((f) => f.value === null);
-    for (const f of cannot) lines.push(`note: ${f.framework} ${f.backend} ${f.name}: ${f.error}`);
-    for (const n of notes) lines.push(`note: ${n}`);
-    for (const e of errors) lines.push(`FAILED: ${e}`);
-    process.stdout.write(`${lines.join('\n')}\n`);
-  }
+  } else process.stdout.write(`${render(figs, o, notes, errors)}\n`);
   return errors.length > 0 ? 1 : 0;
 }
 

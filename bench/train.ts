@@ -34,7 +34,6 @@ export async function benchCnnTrain(ctx: EngineContext, quick: boolean): Promise
       ...ctx,
       batch,
       runs: p.windows,
-      model: 'functional conv2d + nn.Linear',
     },
     { name: 'cnn.train.peak_rss', value: peakRssMb(), unit: 'MB', ...ctx, batch },
   ];

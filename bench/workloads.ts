@@ -9,74 +9,37 @@ import * as ts from '../src/index.ts';
 import * as nn from '../src/nn/index.ts';
 import { Adam, SGD } from '../src/optim/index.ts';
 
-/** Elementwise max(x, 0) as a module. nn has no ReLU layer yet; this is what nn.ReLU's forward will be. */
-class ReLU extends nn.Module {
-  forward(x: ts.Tensor): ts.Tensor {
-    return ts.relu(x);
-  }
-}
-
 /** The seed MLP: 784-500-250-10 with ReLU (logits out; cross-entropy applies log-softmax). */
 export function buildMlp(): nn.Sequential {
   ts.manualSeed(0);
   return new nn.Sequential(
     new nn.Linear(784, 500),
-    new ReLU(),
+    new nn.ReLU(),
     new nn.Linear(500, 250),
-    new ReLU(),
+    new nn.ReLU(),
     new nn.Linear(250, 10),
   );
 }
 
 /**
- * conv3x3x32-relu-maxpool2-conv3x3x64-relu-maxpool2-dense128-dense10 on [N,1,28,28] ('valid' convs:
- * 28 -> 26 -> 13 -> 11 -> 5, so the first dense layer sees 64*5*5 = 1600 features).
- * nn has no Conv2d layer yet, so the conv weights are Parameters registered on this module, initialised
- * as torch.nn.Conv2d does, and applied with ts.functional.conv2d: the same kernels and autograd rules.
+ * conv3x3x32-relu-maxpool2-conv3x3x64-relu-maxpool2-dense128-dense10 on [N,1,28,28] (no padding:
+ * 28 -> 26 -> 13 -> 11 -> 5, so the first dense layer sees 64*5*5 = 1600 features), as in
+ * bench/torch_cnn.py and bench/tfjs.ts.
  */
-export class Cnn extends nn.Module {
-  readonly conv1W: nn.Parameter;
-  readonly conv1B: nn.Parameter;
-  readonly conv2W: nn.Parameter;
-  readonly conv2B: nn.Parameter;
-  readonly fc1 = new nn.Linear(64 * 5 * 5, 128);
-  readonly fc2 = new nn.Linear(128, 10);
-
-  constructor() {
-    super();
-    this.conv1W = convParam(this, 'conv1W', [32, 1, 3, 3]);
-    this.conv1B = biasParam(this, 'conv1B', 32, 9);
-    this.conv2W = convParam(this, 'conv2W', [64, 32, 3, 3]);
-    this.conv2B = biasParam(this, 'conv2B', 64, 32 * 9);
-    this.registerModule('fc1', this.fc1);
-    this.registerModule('fc2', this.fc2);
-  }
-
-  forward(x: ts.Tensor): ts.Tensor {
-    const F = ts.functional;
-    let h = F.maxPool2d(ts.relu(F.conv2d(x, this.conv1W, this.conv1B)), { kernelSize: 2 });
-    h = F.maxPool2d(ts.relu(F.conv2d(h, this.conv2W, this.conv2B)), { kernelSize: 2 });
-    h = ts.relu(this.fc1.call(ts.flatten(h, 1)));
-    return this.fc2.call(h);
-  }
-}
-
-function convParam(m: nn.Module, name: string, shape: number[]): nn.Parameter {
-  const p = m.registerParameter(name, new nn.Parameter(ts.zeros(shape)))!;
-  nn.init.kaimingUniform_(p, { a: Math.sqrt(5) });
-  return p;
-}
-
-function biasParam(m: nn.Module, name: string, n: number, fanIn: number): nn.Parameter {
-  const p = m.registerParameter(name, new nn.Parameter(ts.zeros([n])))!;
-  const bound = 1 / Math.sqrt(fanIn);
-  nn.init.uniform_(p, -bound, bound);
-  return p;
-}
-
-export function buildCnn(): Cnn {
+export function buildCnn(): nn.Sequential {
   ts.manualSeed(0);
-  return new Cnn();
+  return new nn.Sequential(
+    new nn.Conv2d(1, 32, 3),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Conv2d(32, 64, 3),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(64 * 5 * 5, 128),
+    new nn.ReLU(),
+    new nn.Linear(128, 10),
+  );
 }
 
 /** Consecutive MNIST training batches, cycling; `imageShape` is [784] for the MLP, [1,28,28] for the CNN. */
@@ -131,7 +94,7 @@ export function mlpTrainer(batches: Batches): { model: nn.Sequential; step: () =
   return { model, step: trainStep(model, opt, batches) };
 }
 
-export function cnnTrainer(batches: Batches): { model: Cnn; step: () => number } {
+export function cnnTrainer(batches: Batches): { model: nn.Sequential; step: () => number } {
   const model = buildCnn();
   const opt = new Adam(model.parameters(), { lr: 1e-3 });
   return { model, step: trainStep(model, opt, batches) };
