@@ -1,0 +1,386 @@
+/**
+ * The declarative run config of `tensorscript train`: data source and preprocessing, model, loss, optimizer,
+ * training and evaluation settings, output directory. Written as JSON or YAML, validated with zod so that every
+ * wrong key or type is reported with its path (`config.optimizer.lr: expected number, received string`).
+ * The reference for users is docs/cli.md; keep the two in step.
+ */
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import * as ts from '../index.ts';
+
+const posInt = z.number().int().positive();
+const fraction = z.number().gt(0).lt(1);
+
+/** Per-channel image normalisation after scaling pixels to [0, 1]: (x - mean) / std. */
+const Normalize = z.strictObject({
+  mean: z.array(z.number()).min(1),
+  std: z.array(z.number().positive()).min(1),
+});
+
+/** How the rows are split into train and test parts (sources without an official test set). */
+const Split = z
+  .strictObject({
+    /** Fraction of the rows held out as the test set (default 0.2). */
+    testFraction: fraction.default(0.2),
+    /** Keep the class proportions in both parts (classification only; default true). */
+    stratify: z.boolean().default(true),
+    /** Seed of the split (default: the run's seed). */
+    seed: z.number().int().nonnegative().optional(),
+  })
+  .prefault({});
+
+const Tokenizer = z
+  .strictObject({
+    /** Vocabulary size including PAD (id 0) and OOV (id 1); built on the training split only. */
+    vocabSize: z.number().int().min(3).default(10000),
+    /** Sequence length: longer texts are truncated, shorter ones padded with id 0. */
+    maxLength: posInt.default(128),
+    lowercase: z.boolean().default(true),
+    minFreq: posInt.default(1),
+    padding: z.enum(['post', 'pre']).default('post'),
+    truncation: z.enum(['post', 'pre']).default('post'),
+  })
+  .prefault({});
+
+const MnistSource = z.strictObject({
+  source: z.literal('mnist'),
+  /** [N, 784] rows instead of [N, 1, 28, 28] images (default false). */
+  flatten: z.boolean().default(false),
+  /** Use only the first N training / test images (quick runs). */
+  trainLimit: posInt.optional(),
+  testLimit: posInt.optional(),
+  preprocessing: z.strictObject({ normalize: Normalize.optional() }).prefault({}),
+});
+
+const CsvSource = z.strictObject({
+  source: z.literal('csv'),
+  path: z.string().min(1),
+  label: z.string().min(1),
+  /** Numeric feature columns (default: every number column but the label and the categorical ones). */
+  features: z.array(z.string()).optional(),
+  /** Categorical columns, one-hot encoded (categories from the training split). */
+  categorical: z.array(z.string()).default([]),
+  /** Default: classification when the label column holds strings, regression when numbers. */
+  task: z.enum(['classification', 'regression']).optional(),
+  /** Binary classification: the label value encoded as 1 (the others as 0 when there are two classes). */
+  positiveClass: z.union([z.string(), z.number()]).optional(),
+  /** Use only the first N rows (quick runs). */
+  limit: posInt.optional(),
+  split: Split,
+  preprocessing: z
+    .strictObject({
+      /** Fitted on the training split (each fold's training part under cross-validation). */
+      scaling: z.enum(['standard', 'minmax', 'none']).default('standard'),
+      impute: z.enum(['mean', 'median', 'most_frequent']).default('mean'),
+    })
+    .prefault({}),
+});
+
+const ImageFolderSource = z.strictObject({
+  source: z.literal('imageFolder'),
+  /** root/<class>/<image>.png|jpg; every image must have the same size. */
+  path: z.string().min(1),
+  /** A separate test folder with the same classes (default: split `path`). */
+  testPath: z.string().min(1).optional(),
+  channels: z.union([z.literal(1), z.literal(3), z.literal(4)]).default(3),
+  flatten: z.boolean().default(false),
+  split: Split,
+  preprocessing: z.strictObject({ normalize: Normalize.optional() }).prefault({}),
+});
+
+const TextFolderSource = z.strictObject({
+  source: z.literal('textFolder'),
+  /** root/<class>/<document>, one file per document. */
+  path: z.string().min(1),
+  testPath: z.string().min(1).optional(),
+  extensions: z.array(z.string()).optional(),
+  split: Split,
+  preprocessing: z.strictObject({ tokenizer: Tokenizer }).prefault({}),
+});
+
+const SpamSource = z.strictObject({
+  source: z.literal('spamassassin'),
+  groups: z.array(z.enum(['easy-ham-1', 'easy-ham-2', 'hard-ham-1', 'spam-1', 'spam-2'])).optional(),
+  /** Keep the first N messages of each group (quick runs). */
+  limitPerGroup: posInt.optional(),
+  split: Split,
+  preprocessing: z.strictObject({ tokenizer: Tokenizer }).prefault({}),
+});
+
+const Data = z.discriminatedUnion('source', [
+  MnistSource,
+  CsvSource,
+  ImageFolderSource,
+  TextFolderSource,
+  SpamSource,
+]);
+
+/** A model as nn's layer registry writes it: `{ className, config }`, containers nesting `config.layers`. */
+const ModelNode = z.strictObject({
+  className: z.string().min(1),
+  config: z.record(z.string(), z.unknown()).optional(),
+});
+
+const Loss = z.union([
+  z.string().min(1),
+  z.strictObject({
+    name: z.string().min(1),
+    fromLogits: z.boolean().optional(),
+    delta: z.number().positive().optional(),
+  }),
+]);
+
+/** The options each optimizer takes (besides `name`); anything else is reported as not an option. */
+const OPTIMIZER_KEYS: Record<string, readonly string[]> = {
+  sgd: ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize'],
+  adam: ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'maximize'],
+  adamw: ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'maximize'],
+  rmsprop: ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered', 'maximize'],
+  adagrad: ['lr', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps', 'maximize'],
+};
+
+const Optimizer = z.strictObject({
+  name: z.string().min(1),
+  lr: z.number().positive().optional(),
+  momentum: z.number().min(0).optional(),
+  dampening: z.number().min(0).optional(),
+  nesterov: z.boolean().optional(),
+  weightDecay: z.number().min(0).optional(),
+  betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).optional(),
+  eps: z.number().positive().optional(),
+  amsgrad: z.boolean().optional(),
+  alpha: z.number().positive().optional(),
+  centered: z.boolean().optional(),
+  lrDecay: z.number().min(0).optional(),
+  initialAccumulatorValue: z.number().min(0).optional(),
+  maximize: z.boolean().optional(),
+});
+
+const EarlyStopping = z.strictObject({
+  monitor: z.string().default('val_loss'),
+  patience: z.number().int().nonnegative().default(0),
+  minDelta: z.number().nonnegative().default(0),
+  mode: z.enum(['auto', 'min', 'max']).default('auto'),
+  restoreBestWeights: z.boolean().default(false),
+  baseline: z.number().optional(),
+  startFromEpoch: z.number().int().nonnegative().optional(),
+});
+
+const LrSchedule = z.discriminatedUnion('name', [
+  z.strictObject({ name: z.literal('step'), stepSize: posInt, gamma: z.number().positive().default(0.1) }),
+  z.strictObject({
+    name: z.literal('multiStep'),
+    milestones: z.array(posInt).min(1),
+    gamma: z.number().positive().default(0.1),
+  }),
+  z.strictObject({ name: z.literal('exponential'), gamma: z.number().positive() }),
+  z.strictObject({
+    name: z.literal('cosine'),
+    /** Epochs of one half cosine (default: training.epochs). */
+    tMax: posInt.optional(),
+    etaMin: z.number().min(0).default(0),
+  }),
+  z.strictObject({
+    name: z.literal('reduceOnPlateau'),
+    monitor: z.string().default('val_loss'),
+    factor: z.number().gt(0).lt(1).default(0.1),
+    patience: z.number().int().nonnegative().default(10),
+    minDelta: z.number().nonnegative().default(1e-4),
+    cooldown: z.number().int().nonnegative().default(0),
+    minLr: z.number().min(0).default(0),
+  }),
+]);
+
+const Training = z
+  .strictObject({
+    epochs: posInt.default(1),
+    batchSize: posInt.default(32),
+    /** Fraction of the training split (its last rows, Keras' rule) held out as validation data each epoch. */
+    validationSplit: z.number().min(0).lt(1).default(0),
+    shuffle: z.boolean().default(true),
+    /** 0 silent, 1 progress bar, 2 one line per epoch. */
+    verbose: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1),
+    /** Loss weight per class index: { "0": 1, "1": 3 }. */
+    classWeight: z.record(z.string().regex(/^\d+$/), z.number().nonnegative()).optional(),
+    earlyStopping: EarlyStopping.optional(),
+    lrSchedule: LrSchedule.optional(),
+  })
+  .prefault({});
+
+const Evaluation = z
+  .strictObject({
+    /** Metrics tracked during training (Keras names: accuracy, auc, precision, recall, mae, r2...). */
+    metrics: z.array(z.string().min(1)).optional(),
+    /** Binary classification threshold on the positive-class probability (default 0.5). */
+    threshold: z.number().gt(0).lt(1).default(0.5),
+    batchSize: posInt.default(256),
+    /** k-fold cross-validation over all rows (csv, imageFolder, textFolder, spamassassin sources). */
+    crossValidation: z
+      .strictObject({ folds: z.number().int().min(2), stratify: z.boolean().default(true) })
+      .optional(),
+  })
+  .prefault({});
+
+export const RunConfigSchema = z.strictObject({
+  name: z
+    .string()
+    .min(1)
+    .regex(/^[\w.-]+$/, 'letters, digits, "_", "-" and "." only'),
+  description: z.string().optional(),
+  seed: z.number().int().nonnegative().default(0),
+  data: Data,
+  model: ModelNode,
+  loss: Loss,
+  optimizer: Optimizer,
+  training: Training,
+  evaluation: Evaluation,
+  /** Output directory (default runs/<name>); relative paths are relative to the working directory. */
+  output: z.string().min(1).optional(),
+});
+
+/** A validated run config with defaults filled in. */
+export type RunConfig = z.output<typeof RunConfigSchema>;
+export type RunConfigInput = z.input<typeof RunConfigSchema>;
+export type DataConfig = RunConfig['data'];
+export type ModelConfigJson = z.output<typeof ModelNode>;
+
+/** `config.optimizer.lr`, `config.model.config.layers[2]`. */
+function fmtPath(path: readonly PropertyKey[]): string {
+  let s = 'config';
+  for (const p of path) s += typeof p === 'number' ? `[${p}]` : `.${String(p)}`;
+  return s;
+}
+
+function issueText(issue: z.core.$ZodIssue): string {
+  const where = fmtPath(issue.path);
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys
+        .map((k) => `${fmtPath([...issue.path, k])}: unknown key (not part of the schema; see docs/cli.md)`)
+        .join('\n');
+    case 'invalid_type':
+      return `${where}: ${issue.message.replace(/^Invalid input: /, '').replace('received undefined', 'missing')}`;
+    case 'invalid_union':
+      if ('discriminator' in issue && issue.discriminator !== undefined)
+        return `${where}: ${issue.message.replace('Invalid discriminator value. ', '')}`;
+      return `${where}: ${issue.message}`;
+    default:
+      return `${where}: ${issue.message.replace(/^Invalid input: /, '')}`;
+  }
+}
+
+/** Walks a model tree and reports the innermost node that cannot be built, with its path. */
+function modelProblems(node: unknown, path: (string | number)[]): string[] {
+  const known = ts.nn.registeredLayers();
+  if (node === null || typeof node !== 'object' || Array.isArray(node))
+    return [`${fmtPath(path)}: expected { className, config }, got ${JSON.stringify(node)}`];
+  const n = node as { className?: unknown; config?: unknown };
+  if (typeof n.className !== 'string')
+    return [`${fmtPath([...path, 'className'])}: expected string, received ${typeof n.className}`];
+  if (!known.includes(n.className))
+    return [
+      `${fmtPath([...path, 'className'])}: unknown layer or model class "${n.className}"; registered: ${known.join(', ')}`,
+    ];
+  const cfg = n.config as { layers?: unknown } | undefined;
+  if (cfg !== undefined && Array.isArray(cfg.layers)) {
+    const inner = cfg.layers.flatMap((c, i) => modelProblems(c, [...path, 'config', 'layers', i]));
+    if (inner.length > 0) return inner;
+  }
+  try {
+    ts.nn.moduleFromConfig(n as ts.nn.ModuleConfig);
+    return [];
+  } catch (e) {
+    return [`${fmtPath(path)}: ${(e as Error).message}`];
+  }
+}
+
+/** Checks that need the registries: loss, optimizer and metric names, the model tree, per-source rules. */
+function semanticProblems(c: RunConfig): string[] {
+  const out: string[] = [];
+  const lossName = typeof c.loss === 'string' ? c.loss : c.loss.name;
+  try {
+    ts.train.getLoss(lossName);
+  } catch {
+    out.push(
+      `${fmtPath(typeof c.loss === 'string' ? ['loss'] : ['loss', 'name'])}: unknown loss "${lossName}"; known: ${ts.train.lossNames().join(', ')}`,
+    );
+  }
+  const opt = c.optimizer.name.toLowerCase();
+  const allowed = OPTIMIZER_KEYS[opt];
+  if (allowed === undefined)
+    out.push(
+      `config.optimizer.name: unknown optimizer "${c.optimizer.name}"; known: ${ts.optim.optimizerNames().join(', ')}`,
+    );
+  else
+    for (const k of Object.keys(c.optimizer))
+      if (k !== 'name' && !allowed.includes(k))
+        out.push(`config.optimizer.${k}: not an option of ${opt} (its options: ${allowed.join(', ')})`);
+  (c.evaluation.metrics ?? []).forEach((m, i) => {
+    try {
+      ts.metrics.getMetric(m);
+    } catch {
+      out.push(
+        `config.evaluation.metrics[${i}]: unknown metric "${m}"; known: ${ts.metrics.metricNames().join(', ')}`,
+      );
+    }
+  });
+  out.push(...modelProblems(c.model, ['model']));
+  const d = c.data;
+  if (d.source === 'mnist' && c.evaluation.crossValidation !== undefined)
+    out.push('config.evaluation.crossValidation: not available for mnist (it has an official test split)');
+  if ('preprocessing' in d && 'normalize' in d.preprocessing && d.preprocessing.normalize !== undefined) {
+    const nm = d.preprocessing.normalize;
+    if (nm.mean.length !== nm.std.length)
+      out.push(
+        `config.data.preprocessing.normalize: mean has ${nm.mean.length} values but std has ${nm.std.length}`,
+      );
+  }
+  if (d.source === 'csv' && d.features?.includes(d.label))
+    out.push(`config.data.features: includes the label column "${d.label}"`);
+  return out;
+}
+
+/** Raised with every problem of a config, one per line, each starting with its path. */
+export class ConfigError extends ts.TensorScriptError {
+  readonly problems: string[];
+  constructor(source: string, problems: string[]) {
+    super('config', `${source}: invalid run config\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Validates a parsed config object; throws ConfigError listing every problem with its path. */
+export function validateConfig(raw: unknown, source = '<config>'): RunConfig {
+  const r = RunConfigSchema.safeParse(raw);
+  if (!r.success)
+    throw new ConfigError(
+      source,
+      r.error.issues.flatMap((i) => issueText(i).split('\n')),
+    );
+  const problems = semanticProblems(r.data);
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  return r.data;
+}
+
+/** Parses JSON or YAML text (by file extension: .json is JSON, anything else YAML, which includes JSON). */
+export function parseConfigText(text: string, source: string): unknown {
+  try {
+    return extname(source).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    throw new ConfigError(source, [`cannot parse: ${(e as Error).message}`]);
+  }
+}
+
+/** Reads and validates a run config file (.json, .yaml, .yml). */
+export function loadConfig(path: string): RunConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(path, [`cannot read: ${(e as Error).message}`]);
+  }
+  return validateConfig(parseConfigText(text, path), path);
+}

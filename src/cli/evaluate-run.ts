@@ -1,0 +1,142 @@
+/** `tensorscript evaluate`: a checkpoint on its own test split or on a labelled file/folder, with a report. */
+import { statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import * as ts from '../index.ts';
+import { type CheckpointModel, loadCheckpointModel, resolveRunCheckpoint } from './checkpoint-model.ts';
+import type { ImagePreprocessor, TabularPreprocessor, TextPreprocessor } from './preprocess.ts';
+import { encodeLabels, loadSource, readTable } from './sources.ts';
+import { type Outputs, predictedClass, scoresFor } from './task.ts';
+import { scoreOutputs } from './train-run.ts';
+
+export interface EvaluateResult {
+  workflow: string;
+  metrics: Record<string, number>;
+  samplesPerSec: number;
+  reportDir: string;
+}
+
+/** Maps folder class names onto the checkpoint's class ids. */
+function remap(labels: Int32Array, folderClasses: string[], known: string[], root: string): Int32Array {
+  return Int32Array.from(labels, (l) => {
+    const k = known.indexOf(folderClasses[l]!);
+    if (k < 0)
+      throw new ts.TensorScriptError(
+        'evaluate',
+        `${root}: class folder "${folderClasses[l]}" is not a class of the checkpoint (${known.join(', ')})`,
+      );
+    return k;
+  });
+}
+
+async function labelledData(
+  cm: CheckpointModel,
+  path: string,
+): Promise<{ x: ts.Tensor; y: ArrayLike<number> }> {
+  const pre = cm.preprocessor;
+  const d = cm.config.data;
+  if (pre.kind === 'tabular') {
+    if (d.source !== 'csv')
+      throw new ts.TensorScriptError('evaluate', 'tabular checkpoint without a csv source');
+    const table = await readTable(path);
+    const col = table.data[d.label];
+    if (col === undefined)
+      throw new ts.TensorScriptError('evaluate', `${path}: no label column "${d.label}" to evaluate against`);
+    const y =
+      cm.task === 'classification'
+        ? encodeLabels(col, d.label, undefined, cm.labels!).y
+        : (col as Float64Array);
+    return { x: (pre as TabularPreprocessor).table(table), y };
+  }
+  if (!statSync(path).isDirectory())
+    throw new ts.TensorScriptError('evaluate', `${path}: expected a folder with one sub-folder per class`);
+  if (pre.kind === 'image') {
+    const p = pre as ImagePreprocessor;
+    const ds = new ts.data.ImageFolder(path, { channels: p.channels as 1 | 3 | 4 });
+    const pixels = new Float32Array(ds.length * p.pixels);
+    const labels = new Int32Array(ds.length);
+    for (let i = 0; i < ds.length; i++) {
+      const [img, lab] = await ds.get(i);
+      if (img!.data.length !== p.pixels)
+        throw new ts.TensorScriptError(
+          'evaluate',
+          `${ds.samples[i]!.path}: expected ${p.channels}x${p.height}x${p.width} pixels as in training, got [${img!.shape.join(',')}]`,
+        );
+      pixels.set(img!.data as Float32Array, i * p.pixels);
+      labels[i] = lab!.data[0]!;
+    }
+    return { x: p.pixelsToTensor(pixels, ds.length), y: remap(labels, ds.classes, cm.labels!, path) };
+  }
+  const t = await ts.data.loadTextFolder(path);
+  return { x: (pre as TextPreprocessor).texts(t.texts), y: remap(t.labels, t.classes, cm.labels!, path) };
+}
+
+function batchedOutputs(cm: CheckpointModel, x: ts.Tensor, batchSize: number): Outputs {
+  const n = x.shape[0]!;
+  const parts: Outputs[] = [];
+  const module = cm.model as unknown as { call(x: ts.Tensor): ts.Tensor };
+  for (let s = 0; s < n; s += batchSize)
+    parts.push(
+      ts.scope(() => ts.noGrad(() => cm.outputs(module.call(x.narrow(0, s, Math.min(batchSize, n - s)))))),
+    );
+  const cols = parts[0]?.cols ?? 1;
+  const values = new Float64Array(n * cols);
+  let off = 0;
+  for (const p of parts) {
+    values.set(p.values, off);
+    off += p.values.length;
+  }
+  return { values, rows: n, cols };
+}
+
+export async function runEvaluate(
+  checkpoint: string,
+  opts: { data?: string; outDir?: string; log?: (s: string) => void } = {},
+): Promise<EvaluateResult> {
+  const log = opts.log ?? ((s: string) => process.stdout.write(`${s}\n`));
+  const cm = loadCheckpointModel(checkpoint);
+  let x: ts.Tensor;
+  let y: ArrayLike<number>;
+  let what: string;
+  if (opts.data === undefined) {
+    const src = await loadSource(cm.config);
+    x = src.x(cm.preprocessor, src.split.test);
+    y = Array.from(src.split.test, (i) => src.y[i]!);
+    what = `${src.describe}, test split (${src.split.test.length} rows)`;
+  } else {
+    ({ x, y } = await labelledData(cm, opts.data));
+    what = `${opts.data} (${x.shape[0]} rows)`;
+  }
+  const start = performance.now();
+  const o = batchedOutputs(cm, x, cm.config.evaluation.batchSize);
+  const seconds = (performance.now() - start) / 1000;
+  x.dispose();
+  const threshold = cm.info.threshold;
+  const metrics = scoreOutputs(cm.task, cm.labels, y, o, threshold);
+  const nClasses = cm.labels?.length ?? 0;
+  const reportDir = opts.outDir ?? join(dirname(resolveRunCheckpoint(checkpoint)), 'evaluation');
+  const task: ts.ReportTask =
+    cm.task === 'regression' ? 'regression' : nClasses === 2 ? 'binary' : 'multiclass';
+  const ro: ts.ReportOptions = {
+    outDir: reportDir,
+    title: `${cm.config.name}: evaluation on ${opts.data ?? 'the test split'}`,
+    task,
+    yTrue: Array.from(y),
+    extra: { checkpoint, data: what },
+  };
+  if (task === 'regression') ro.yPred = Array.from(o.values);
+  else {
+    ro.scores = scoresFor(o, nClasses);
+    ro.yPred = Array.from({ length: o.rows }, (_, r) => predictedClass(o, r, nClasses, threshold));
+    ro.classNames = cm.labels!;
+    ro.threshold = threshold;
+  }
+  await ts.writeReport(ro);
+  log(`[${cm.config.name}] evaluated on ${what}`);
+  log(`[${cm.config.name}] report: ${join(reportDir, 'report.html')}`);
+  log(
+    `[${cm.config.name}] ${Object.entries(metrics)
+      .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+      .join(', ')}`,
+  );
+  return { workflow: `${cm.config.name}:evaluate`, metrics, samplesPerSec: o.rows / seconds, reportDir };
+}

@@ -1,0 +1,280 @@
+/**
+ * `tensorscript <command>`: train, evaluate, predict, bench, info. Each command parses its own flags with
+ * node's util.parseArgs and has `--help`. `main(argv)` returns the exit code, so tests call it in-process.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import * as ts from '../index.ts';
+import { loadConfig } from './config.ts';
+import { runEvaluate } from './evaluate-run.ts';
+import { runPredict } from './predict-run.ts';
+import { resultLine, runTraining } from './train-run.ts';
+
+/** Where the package lives (for bench/ and package.json). */
+export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface CliIO {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const defaultIO: CliIO = {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+};
+
+const USAGE = `Usage: tensorscript <command> [options]
+
+Commands:
+  train <config>                 train from a run config (YAML or JSON), save checkpoint and report
+  evaluate <checkpoint>          evaluate a checkpoint on its test split or on --data
+  predict <checkpoint> <input>   predictions for CSV/JSON/JSONL records, images or text files
+  bench [args...]                run the benchmark suite (bench/run.ts), passing args through
+  info                           version, backend, threads, SIMD flavour, Node version, layers
+
+Run 'tensorscript <command> --help' for a command's options. Docs: docs/cli.md`;
+
+const HELP: Record<string, string> = {
+  train: `Usage: tensorscript train <config.yaml|config.json> [options]
+
+Trains the model a run config describes (schema: docs/cli.md), shows a progress bar, saves
+<out>/checkpoint (config, weights, preprocessing, labels, history), evaluates on the test split,
+writes <out>/report (report.json, report.html, charts) and prints one JSON result line last.
+
+Options:
+  --out <dir>        output directory (default: the config's output, else runs/<name>)
+  --epochs <n>       override training.epochs
+  --quiet            no progress bar
+  -h, --help         this help`,
+  evaluate: `Usage: tensorscript evaluate <checkpoint> [options]
+
+Evaluates a checkpoint (the run's output dir or its checkpoint/ dir). Without --data, the test
+split of the run's own data source (rebuilt from run.json with the same seed) is used.
+
+Options:
+  --data <path>      CSV/JSON/JSONL file with the label column (tabular), or a folder with one
+                     sub-folder per class (images or texts)
+  --out <dir>        write the evaluation report here (default: <run dir>/evaluation)
+  -h, --help         this help`,
+  predict: `Usage: tensorscript predict <checkpoint> <input> [options]
+
+Input by extension: .csv, .json (array of records / texts / pixel arrays), .jsonl, .png/.jpg/.jpeg
+(one image), a folder of images, or any other file as one text document.
+Writes one prediction per record: the label and class probabilities (or the value for regression).
+
+Options:
+  --out <file>       write predictions here (.json array, .jsonl or .csv; default: JSON Lines on stdout)
+  --batch-size <n>   records per forward pass (default 256)
+  -h, --help         this help`,
+  bench: `Usage: tensorscript bench [args...]
+
+Runs bench/run.ts (the benchmark suite) with the given arguments; see docs/benchmarks.md.`,
+  info: `Usage: tensorscript info [--json]
+
+Prints the version, the active backend, its threads and SIMD flavour, the Node version and the
+registered layer classes.`,
+};
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string })
+      .version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function positiveInt(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ts.TensorScriptError('cli', `${flag} expects a positive integer, got "${v}"`);
+  return n;
+}
+
+async function cmdTrain(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string' },
+      epochs: { type: 'string' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return help('train', io);
+  if (positionals.length !== 1) return usageError('train', 'expected exactly one config file', io);
+  const config = loadConfig(positionals[0]!);
+  const epochs = positiveInt('--epochs', values.epochs);
+  if (epochs !== undefined) config.training.epochs = epochs;
+  if (values.quiet) config.training.verbose = 0;
+  const log = (s: string) => io.out(`${s}\n`);
+  const r = await runTraining(config, {
+    outDir: values.out,
+    log,
+    progress: values.quiet ? undefined : process.stdout,
+  });
+  io.out(`${resultLine(config.name, r.metrics, r.samplesPerSec)}\n`);
+  return 0;
+}
+
+async function cmdEvaluate(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      data: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return help('evaluate', io);
+  if (positionals.length !== 1) return usageError('evaluate', 'expected exactly one checkpoint', io);
+  const r = await runEvaluate(positionals[0]!, {
+    data: values.data,
+    outDir: values.out,
+    log: (s) => io.out(`${s}\n`),
+  });
+  io.out(`${resultLine(r.workflow, r.metrics, r.samplesPerSec)}\n`);
+  return 0;
+}
+
+async function cmdPredict(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string' },
+      'batch-size': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return help('predict', io);
+  if (positionals.length !== 2) return usageError('predict', 'expected a checkpoint and an input', io);
+  await runPredict(positionals[0]!, positionals[1]!, {
+    out: values.out,
+    batchSize: positiveInt('--batch-size', values['batch-size']),
+    write: io.out,
+    log: (s) => io.err(`${s}\n`),
+  });
+  return 0;
+}
+
+async function cmdBench(args: string[], io: CliIO): Promise<number> {
+  if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) return help('bench', io);
+  const script = join(PACKAGE_ROOT, 'bench', 'run.ts');
+  if (!existsSync(script))
+    throw new ts.TensorScriptError('bench', `${script} not found (bench/ ships with the repository)`);
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+      cwd: PACKAGE_ROOT,
+      stdio: 'inherit',
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolvePromise(code ?? (signal !== null ? 1 : 0)));
+  });
+}
+
+/** What `info` reports. */
+export function infoObject(): Record<string, unknown> {
+  const b = ts.getBackend() as ts.Backend & { threads?: number; flavor?: string };
+  return {
+    version: packageVersion(),
+    backend: b.name,
+    backends: ts.backendNames(),
+    threads: b.threads ?? 1,
+    cpus: availableParallelism(),
+    simd: b.flavor ?? null,
+    relaxedSimd: b.flavor === 'relaxed',
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    layers: ts.nn.registeredLayers(),
+    losses: ts.train.lossNames(),
+    optimizers: ts.optim.optimizerNames(),
+    metrics: ts.metrics.metricNames(),
+  };
+}
+
+function cmdInfo(args: string[], io: CliIO): number {
+  const { values } = parseArgs({
+    args,
+    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) return help('info', io);
+  const info = infoObject();
+  if (values.json) {
+    io.out(`${JSON.stringify(info)}\n`);
+    return 0;
+  }
+  const lines = [
+    `tensorscript ${info.version}`,
+    `backend      ${info.backend} (available: ${(info.backends as string[]).join(', ')})`,
+    `threads      ${info.threads} (${info.cpus} CPUs)`,
+    `simd         ${info.simd ?? 'none'}${info.relaxedSimd ? ' (relaxed SIMD on)' : ''}`,
+    `node         ${info.node} ${info.platform}`,
+    `layers       ${(info.layers as string[]).join(', ')}`,
+    `losses       ${(info.losses as string[]).join(', ')}`,
+    `optimizers   ${(info.optimizers as string[]).join(', ')}`,
+  ];
+  io.out(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+function help(cmd: string, io: CliIO): number {
+  io.out(`${HELP[cmd]}\n`);
+  return 0;
+}
+
+function usageError(cmd: string, msg: string, io: CliIO): number {
+  io.err(`tensorscript ${cmd}: ${msg}\n\n${HELP[cmd]}\n`);
+  return 2;
+}
+
+/** Runs the CLI with the given arguments (without node and script); returns the exit code. */
+export async function main(argv: readonly string[], io: CliIO = defaultIO): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        io.out(`${USAGE}\n`);
+        return cmd === undefined ? 2 : 0;
+      case '-v':
+      case '--version':
+        io.out(`${packageVersion()}\n`);
+        return 0;
+      case 'train':
+        return await cmdTrain(rest, io);
+      case 'evaluate':
+        return await cmdEvaluate(rest, io);
+      case 'predict':
+        return await cmdPredict(rest, io);
+      case 'bench':
+        return await cmdBench(rest, io);
+      case 'info':
+        return cmdInfo(rest, io);
+      default:
+        io.err(`tensorscript: unknown command "${cmd}"\n\n${USAGE}\n`);
+        return 2;
+    }
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    // parseArgs reports unknown flags with ERR_PARSE_ARGS_* codes: a usage error, not a crash.
+    if (typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`tensorscript ${cmd}: ${err.message}\n\n${HELP[cmd ?? ''] ?? USAGE}\n`);
+      return 2;
+    }
+    if (err instanceof ts.TensorScriptError) {
+      io.err(`${err.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}

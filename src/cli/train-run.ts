@@ -1,0 +1,355 @@
+/**
+ * `tensorscript train`: data -> (cross-validation) -> fit -> checkpoint -> test evaluation -> report.
+ * Uses only the public API, so it doubles as the reference for writing the same workflow by hand.
+ */
+import { join } from 'node:path';
+import * as ts from '../index.ts';
+import type { LabelsJSON } from './checkpoint-model.ts';
+import { saveRunCheckpoint } from './checkpoint-model.ts';
+import type { RunConfig } from './config.ts';
+import type { Preprocessor } from './preprocess.ts';
+import { crossValidationFolds, loadSource, type Source } from './sources.ts';
+import {
+  isRegressionLoss,
+  type Outputs,
+  outputTransform,
+  predictedClass,
+  scoresFor,
+  targetKind,
+  targetTensor,
+  toOutputs,
+} from './task.ts';
+
+export interface TrainRunOptions {
+  /** Output directory (overrides config.output; default runs/<name>). */
+  outDir?: string;
+  /** Where messages go (default process.stdout). */
+  log?: (line: string) => void;
+  /** Progress bar stream (default process.stdout). */
+  progress?: ts.train.ProgressStream;
+}
+
+export interface FitResult {
+  model: ts.nn.AnyModule;
+  trainer: ts.train.Trainer;
+  history: ts.train.History;
+  seconds: number;
+  samplesSeen: number;
+}
+
+export interface TrainRunResult {
+  outDir: string;
+  checkpointDir: string;
+  reportDir: string;
+  metrics: Record<string, number>;
+  samplesPerSec: number;
+  /** Per-fold metrics when cross-validation ran. */
+  folds: Record<string, number>[];
+  history: ts.train.History;
+}
+
+function buildCallbacks(
+  config: RunConfig,
+  progress: ts.train.ProgressStream | undefined,
+): ts.train.Callback[] {
+  const t = config.training;
+  const cbs: ts.train.Callback[] = [];
+  if (t.verbose > 0 && progress !== undefined)
+    cbs.push(new ts.train.ProgressBar({ stream: progress, mode: t.verbose === 2 ? 'epoch' : 'auto' }));
+  if (t.earlyStopping !== undefined) {
+    const e = t.earlyStopping;
+    const opts: ts.train.EarlyStoppingOptions = {
+      monitor: e.monitor,
+      patience: e.patience,
+      minDelta: e.minDelta,
+      mode: e.mode,
+      restoreBestWeights: e.restoreBestWeights,
+    };
+    if (e.baseline !== undefined) opts.baseline = e.baseline;
+    if (e.startFromEpoch !== undefined) opts.startFromEpoch = e.startFromEpoch;
+    cbs.push(new ts.train.EarlyStopping(opts));
+  }
+  return cbs;
+}
+
+/** LR schedule callbacks need the optimizer, so they are added after compile. */
+function scheduleCallback(config: RunConfig, opt: ts.optim.Optimizer): ts.train.Callback | null {
+  const s = config.training.lrSchedule;
+  if (s === undefined) return null;
+  switch (s.name) {
+    case 'step':
+      return new ts.train.LearningRateScheduler(
+        new ts.optim.StepLR(opt, { stepSize: s.stepSize, gamma: s.gamma }),
+      );
+    case 'multiStep':
+      return new ts.train.LearningRateScheduler(
+        new ts.optim.MultiStepLR(opt, { milestones: s.milestones, gamma: s.gamma }),
+      );
+    case 'exponential':
+      return new ts.train.LearningRateScheduler(new ts.optim.ExponentialLR(opt, { gamma: s.gamma }));
+    case 'cosine':
+      return new ts.train.LearningRateScheduler(
+        new ts.optim.CosineAnnealingLR(opt, { tMax: s.tMax ?? config.training.epochs, etaMin: s.etaMin }),
+      );
+    case 'reduceOnPlateau':
+      return new ts.train.ReduceLROnPlateau({
+        monitor: s.monitor,
+        factor: s.factor,
+        patience: s.patience,
+        minDelta: s.minDelta,
+        cooldown: s.cooldown,
+        minLr: s.minLr,
+      });
+  }
+}
+
+/** Builds a fresh model from the config and trains it on (x, y). */
+export async function fitModel(
+  config: RunConfig,
+  x: ts.Tensor,
+  y: ts.Tensor,
+  opts: { seed: number; progress?: ts.train.ProgressStream; verbose?: 0 | 1 | 2 },
+): Promise<FitResult> {
+  ts.manualSeed(opts.seed);
+  const model = ts.nn.moduleFromConfig(config.model as ts.nn.ModuleConfig);
+  const { name, ...optOptions } = config.optimizer;
+  const trainer = ts.train.compile(model as unknown as ts.train.TrainableModule, {
+    optimizer: { name, ...(optOptions as ts.optim.NamedOptimizerOptions) },
+    loss: config.loss as ts.train.LossSpec,
+    metrics: config.evaluation.metrics ?? [],
+  });
+  const t = config.training;
+  const callbacks = buildCallbacks(config, opts.progress);
+  const sched = scheduleCallback(config, trainer.optimizer);
+  if (sched !== null) callbacks.push(sched);
+  const fitOpts: ts.train.FitOptions = {
+    epochs: t.epochs,
+    batchSize: t.batchSize,
+    shuffle: t.shuffle,
+    seed: opts.seed,
+    callbacks,
+    verbose: opts.progress === undefined ? 0 : (opts.verbose ?? t.verbose),
+  };
+  if (t.validationSplit > 0) fitOpts.validationSplit = t.validationSplit;
+  if (t.classWeight !== undefined)
+    fitOpts.classWeight = Object.fromEntries(Object.entries(t.classWeight).map(([k, v]) => [Number(k), v]));
+  const start = performance.now();
+  const history = await trainer.fit(x, y, fitOpts);
+  const seconds = (performance.now() - start) / 1000;
+  const perEpoch = Math.floor(x.shape[0]! * (1 - t.validationSplit));
+  return { model, trainer, history, seconds, samplesSeen: perEpoch * history.epoch.length };
+}
+
+/** Scalar test metrics (sklearn names) from outputs: the same functions the report uses. */
+export function scoreOutputs(
+  task: 'classification' | 'regression',
+  classes: string[] | null,
+  yTrue: ArrayLike<number>,
+  o: Outputs,
+  threshold: number,
+): Record<string, number> {
+  const yt = Array.from(yTrue);
+  if (task === 'regression') {
+    const yp = Array.from(o.values);
+    return {
+      r2: ts.metrics.r2Score(yt, yp),
+      mse: ts.metrics.meanSquaredError(yt, yp),
+      mae: ts.metrics.meanAbsoluteError(yt, yp),
+    };
+  }
+  const c = classes!.length;
+  const yp = Array.from({ length: o.rows }, (_, r) => predictedClass(o, r, c, threshold));
+  const out: Record<string, number> = {
+    accuracy: ts.metrics.accuracyScore(yt, yp),
+    f1_macro: ts.metrics.f1Score(yt, yp, { average: 'macro' }) as number,
+  };
+  const scores = scoresFor(o, c);
+  try {
+    out.roc_auc = (
+      c === 2
+        ? (ts.metrics.rocAucScore(yt, scores as number[]) as number)
+        : ts.metrics.rocAucScore(yt, scores as number[][], {
+            average: 'macro',
+            labels: classes!.map((_, i) => i),
+          })
+    ) as number;
+  } catch {
+    // A fold/test part holding one class only has no ROC AUC.
+  }
+  return out;
+}
+
+/** Model outputs on x (batched, eval mode) as probabilities or values. */
+export function predictOutputs(
+  trainer: ts.train.Trainer,
+  x: ts.Tensor,
+  config: RunConfig,
+  task: 'classification' | 'regression',
+): Outputs {
+  const out = trainer.predict(x, { batchSize: config.evaluation.batchSize });
+  try {
+    return toOutputs(out, outputTransform(config.loss), task);
+  } finally {
+    out.dispose();
+  }
+}
+
+function checkTask(config: RunConfig, src: Source): void {
+  const reg = isRegressionLoss(config.loss);
+  if (reg !== (src.task === 'regression'))
+    throw new ts.TensorScriptError(
+      'train',
+      `the data is a ${src.task} task but loss "${typeof config.loss === 'string' ? config.loss : config.loss.name}" is ${reg ? 'a regression' : 'a classification'} loss`,
+    );
+}
+
+function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+function std(xs: number[]): number {
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length);
+}
+
+function fmt(v: number): string {
+  return Number.isInteger(v) ? String(v) : v.toFixed(4);
+}
+
+/** Runs a whole training workflow from a validated config; see docs/cli.md for what lands in the output dir. */
+export async function runTraining(config: RunConfig, opts: TrainRunOptions = {}): Promise<TrainRunResult> {
+  const log = opts.log ?? ((s: string) => process.stdout.write(`${s}\n`));
+  const progress = opts.progress ?? process.stdout;
+  const outDir = opts.outDir ?? config.output ?? join('runs', config.name);
+  const src = await loadSource(config);
+  checkTask(config, src);
+  log(
+    `[${config.name}] data: ${src.describe}; ${src.split.train.length} train / ${src.split.test.length} test rows`,
+  );
+  const kind = targetKind(config.loss);
+  const nClasses = src.classes?.length ?? 0;
+  const threshold = config.evaluation.threshold;
+
+  const xy = (pre: Preprocessor, rows: Int32Array) => ({
+    x: src.x(pre, rows),
+    y: targetTensor(src.y, rows, kind, nClasses),
+  });
+
+  // Cross-validation over all rows: preprocessing refitted on each fold's training part.
+  const folds: Record<string, number>[] = [];
+  const cv = config.evaluation.crossValidation;
+  if (cv !== undefined) {
+    const parts = crossValidationFolds(src, cv.folds, cv.stratify, config.seed);
+    for (const [k, f] of parts.entries()) {
+      const pre = src.fit(f.train);
+      const tr = xy(pre, f.train);
+      const te = src.x(pre, f.test);
+      const fit = await fitModel(config, tr.x, tr.y, { seed: config.seed + k });
+      const o = predictOutputs(fit.trainer, te, config, src.task);
+      const m = scoreOutputs(
+        src.task,
+        src.classes,
+        Array.from(f.test, (i) => src.y[i]!),
+        o,
+        threshold,
+      );
+      m.epochs = fit.history.epoch.length;
+      folds.push(m);
+      log(
+        `[${config.name}] fold ${k + 1}/${cv.folds}: ${Object.entries(m)
+          .map(([n, v]) => `${n} ${fmt(v)}`)
+          .join(', ')}`,
+      );
+      for (const t of [tr.x, tr.y, te]) t.dispose();
+    }
+  }
+
+  // The holdout run: fit on the training split, save, evaluate on the test split.
+  const pre = src.fit(src.split.train);
+  const train = xy(pre, src.split.train);
+  const testX = src.x(pre, src.split.test);
+  const fit = await fitModel(config, train.x, train.y, { seed: config.seed, progress });
+  const samplesPerSec = fit.samplesSeen / fit.seconds;
+  const labels: LabelsJSON = {
+    task: src.task,
+    classes: src.classes,
+    targetKind: kind,
+    outputTransform: outputTransform(config.loss),
+    threshold,
+  };
+  const checkpointDir = join(outDir, 'checkpoint');
+  const historyJson = fit.history.toJSON();
+  saveRunCheckpoint(checkpointDir, {
+    model: fit.model,
+    optimizer: fit.trainer.optimizer,
+    config,
+    preprocessor: pre,
+    labels,
+    history: historyJson,
+  });
+
+  const testRows = src.split.test;
+  const yTest = Array.from(testRows, (i) => src.y[i]!);
+  const evalStart = performance.now();
+  const o = predictOutputs(fit.trainer, testX, config, src.task);
+  const evalSeconds = (performance.now() - evalStart) / 1000;
+  const metrics = scoreOutputs(src.task, src.classes, yTest, o, threshold);
+  const testY = targetTensor(src.y, testRows, kind, nClasses);
+  metrics.loss = fit.trainer.evaluate(testX, testY, { batchSize: config.evaluation.batchSize }).loss!;
+  for (const t of [train.x, train.y, testX, testY]) t.dispose();
+  if (folds.length > 0)
+    for (const key of Object.keys(folds[0]!)) {
+      const vals = folds.map((f) => f[key]!).filter((v) => v !== undefined);
+      metrics[`cv_${key}_mean`] = mean(vals);
+      metrics[`cv_${key}_std`] = std(vals);
+    }
+
+  const reportDir = join(outDir, 'report');
+  const task: ts.ReportTask =
+    src.task === 'regression' ? 'regression' : nClasses === 2 ? 'binary' : 'multiclass';
+  const reportOpts: ts.ReportOptions = {
+    outDir: reportDir,
+    title: `${config.name}: test evaluation`,
+    task,
+    yTrue: yTest,
+    history: historyJson,
+    extra: {
+      config: config as unknown as Record<string, unknown>,
+      data: src.describe,
+      trainSamples: src.split.train.length,
+      testSamples: testRows.length,
+      epochsRun: fit.history.epoch.length,
+      trainSeconds: fit.seconds,
+      trainSamplesPerSec: samplesPerSec,
+      predictSamplesPerSec: testRows.length / evalSeconds,
+      // (writeReport's HTML cannot show an undefined value, so the key is left out without folds.)
+      ...(folds.length > 0 ? { crossValidation: folds } : {}),
+    },
+  };
+  if (task === 'regression') reportOpts.yPred = Array.from(o.values);
+  else {
+    reportOpts.scores = scoresFor(o, nClasses);
+    reportOpts.yPred = Array.from({ length: o.rows }, (_, r) => predictedClass(o, r, nClasses, threshold));
+    reportOpts.classNames = src.classes!;
+    reportOpts.threshold = threshold;
+  }
+  await ts.writeReport(reportOpts);
+
+  log(`[${config.name}] checkpoint: ${checkpointDir}`);
+  log(`[${config.name}] report: ${join(reportDir, 'report.html')}`);
+  log(
+    `[${config.name}] test: ${Object.entries(metrics)
+      .map(([n, v]) => `${n} ${fmt(v)}`)
+      .join(', ')}`,
+  );
+  log(`[${config.name}] training: ${fit.seconds.toFixed(1)} s, ${Math.round(samplesPerSec)} samples/s`);
+  return { outDir, checkpointDir, reportDir, metrics, samplesPerSec, folds, history: fit.history };
+}
+
+/** The one machine-readable line every workflow ends with. */
+export function resultLine(workflow: string, metrics: Record<string, number>, samplesPerSec: number): string {
+  const clean = Object.fromEntries(
+    Object.entries(metrics).map(([k, v]) => [k, Number.isFinite(v) ? Number(v.toPrecision(6)) : null]),
+  );
+  return JSON.stringify({ workflow, metrics: clean, samplesPerSec: Math.round(samplesPerSec * 10) / 10 });
+}
