@@ -64,6 +64,8 @@ const REDUCE_CODE: Partial<Record<ReduceOp, number>> = { sum: 0, max: 1, min: 2 
 /** Work below these sizes stays on the calling thread: waking workers costs more than it saves. */
 const PAR_FLOPS = 1 << 17;
 const PAR_ELEMS = 1 << 15;
+/** Blocks per thread of a parallel GEMM. */
+const GEMM_BLOCKS_PER_THREAD = 2;
 /** Elements per block of a parallel elementwise task (more blocks than threads balance late workers). */
 const BLOCK_ELEMS = 1 << 14;
 const STACK_BYTES = 256 * 1024;
@@ -240,7 +242,10 @@ export class WasmBackend extends RefBackend {
     const pb = this.input(b, temps);
     const pbias = bias === null ? 0 : this.input(bias, temps);
     const pc = this.output(out, temps, after, false);
-    this.run(
+    // Twice as many blocks as threads: a worker that wakes late leaves the caller at most a quarter
+    // of the product to wait for, not half (packing scratch is per thread, so blocks may outnumber them).
+    const t = this.pool.threads;
+    this.runBlocks(
       'k_matmul',
       [
         pa,
@@ -258,7 +263,7 @@ export class WasmBackend extends RefBackend {
         this.packPtr,
         pbias,
       ],
-      batch * m * n * k >= PAR_FLOPS,
+      batch * m * n * k >= PAR_FLOPS && t > 1 ? GEMM_BLOCKS_PER_THREAD * t : 1,
     );
     this.finish(temps, after);
   }

@@ -24,7 +24,7 @@ export const TASKS = [
 ] as const;
 export type TaskName = (typeof TASKS)[number];
 
-type TaskFn = (args: number, block: number, blocks: number) => void;
+type TaskFn = (args: number, block: number, blocks: number, thread: number) => void;
 
 const GEN = 0;
 const DONE = 1;
@@ -43,8 +43,8 @@ const CLOSED = 1 << 30;
  * thread publishes the task, wakes sleeping workers, then claims blocks itself like any worker, so a
  * worker the OS has not scheduled yet never stalls it - the caller simply does that worker's blocks.
  * It then waits (spin, then Atomics.wait) only for blocks a worker has actually claimed (counted in DONE). Each block
- * runs `task(args, block, blocks)`; kernels partition their work by block, and kernels with scratch
- * index it by block (at most `size` blocks for those). Workers are unref'd so they never keep the
+ * runs `task(args, block, blocks, thread)`; kernels partition their work by block, and kernels with
+ * scratch index it by block (at most `size` blocks for those) or by thread (0 = the caller). Workers are unref'd so they never keep the
  * process alive. There is one pool per backend and kernels never dispatch from inside a task, so there
  * is no nested parallelism.
  *
@@ -69,10 +69,10 @@ export class ThreadPool {
     this.ctl = new Int32Array(memory.buffer, ctrlPtr, 8);
     Atomics.store(this.ctl, NEXT, CLOSED);
     this.local = Object.fromEntries(TASKS.map((t) => [t, exports[t] as TaskFn])) as Record<TaskName, TaskFn>;
-    stackTops.forEach((stackTop) => {
+    stackTops.forEach((stackTop, i) => {
       const w = new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { module, memory, ctrl: ctrlPtr, stackTop, tasks: [...TASKS], spinMs },
+        workerData: { module, memory, ctrl: ctrlPtr, tid: i + 1, stackTop, tasks: [...TASKS], spinMs },
         // The worker needs none of the parent's flags (a TypeScript loader would only slow its start).
         execArgv: [],
       });
@@ -118,7 +118,7 @@ export class ThreadPool {
   run(task: TaskName, args: number, blocks: number): void {
     const fn = this.local[task];
     if (blocks <= 1 || this.threads === 1) {
-      for (let b = 0; b < blocks; b++) fn(args, b, blocks);
+      for (let b = 0; b < blocks; b++) fn(args, b, blocks, 0);
       return;
     }
     const c = this.ctl;
@@ -132,7 +132,7 @@ export class ThreadPool {
     for (;;) {
       const b = Atomics.add(c, NEXT, 1);
       if (b >= blocks) break;
-      fn(args, b, blocks);
+      fn(args, b, blocks, 0);
       Atomics.add(c, DONE, 1);
     }
     Atomics.store(c, NEXT, CLOSED);

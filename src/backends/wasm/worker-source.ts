@@ -9,7 +9,7 @@
  */
 export const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, ctrl, stackTop, tasks, spinMs } = workerData;
+const { module, memory, ctrl, tid, stackTop, tasks, spinMs } = workerData;
 const inst = new WebAssembly.Instance(module, { env: { memory } });
 inst.exports.__stack_pointer.value = stackTop;
 const fns = tasks.map((n) => inst.exports[n]);
@@ -36,7 +36,7 @@ for (;;) {
     const b = Atomics.add(c, 6, 1);
     const nb = Atomics.load(c, 4);
     if (b >= nb) break;
-    fns[c[2]](c[3], b, nb);
+    fns[c[2]](c[3], b, nb, tid);
     if (Atomics.add(c, 1, 1) + 1 === nb) Atomics.notify(c, 1);
   }
 }

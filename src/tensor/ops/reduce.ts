@@ -2,7 +2,7 @@ import type { DType } from '../../core/dtype.ts';
 import { check, fmtShape } from '../../core/errors.ts';
 import { normDim, normDims, shapesEqual, sizeOf } from '../../core/shape.ts';
 import type { ArgReduceOp, ReduceOp } from '../../kernels/backend.ts';
-import { record } from '../lifecycle.ts';
+import { record, uninit } from '../lifecycle.ts';
 import type { Dims, Tensor } from '../tensor.ts';
 import { assertTensor, backend, empty, floatDType } from './dispatch.ts';
 import { gather } from './indexing.ts';
@@ -45,16 +45,59 @@ export function reduce(kop: ReduceOp, x: Tensor, dim: Dims | null | undefined, k
   let dtype: DType = x.dtype;
   if ((kop === 'sum' || kop === 'prod') && (dtype === 'bool' || dtype === 'int32')) dtype = 'int32';
   const src0 = dtype === x.dtype ? x : x.to(dtype);
-  const { src, outer, red, inner } = layout(src0, axes);
-  if (red === 0)
+  if (sizeOf(axes.map((a) => x.shape[a]!)) === 0)
     check(
       kop === 'sum' || kop === 'prod',
       op,
       () => `cannot reduce over an empty dimension of input ${fmtShape(x.shape)}`,
     );
-  const out = empty(resultShape(x.shape, axes, keepdim), dtype);
-  backend().reduce(kop, src.data, outer, red, inner, out.data);
+  const out = uninit(resultShape(x.shape, axes, keepdim), dtype);
+  const runs = axisRuns(axes);
+  if (runs.length > 1 && src0.isContiguous()) {
+    reduceRuns(kop, src0, runs, out);
+  } else {
+    const { src, outer, red, inner } = layout(src0, axes);
+    backend().reduce(kop, src.data, outer, red, inner, out.data);
+  }
   return record(op, [src0], out, { axes, keepdim });
+}
+
+/** Sorted axes split into runs of consecutive dims ([0, 2, 3] -> [[0], [2, 3]]). */
+function axisRuns(axes: number[]): number[][] {
+  const runs: number[][] = [];
+  for (const a of axes) {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last[last.length - 1] === a - 1) last.push(a);
+    else runs.push([a]);
+  }
+  return runs;
+}
+
+/**
+ * Reduces a contiguous x over several separate runs of axes one run at a time, innermost first, each a
+ * plain [outer, reduced, inner] pass: no permuted copy of x (a conv bias gradient sums [N, C, H, W]
+ * over N, H and W). The last pass writes `out`.
+ */
+function reduceRuns(kop: ReduceOp, x: Tensor, runs: number[][], out: Tensor): void {
+  let cur = x;
+  let shape = [...x.shape];
+  for (let r = runs.length - 1; r >= 0; r--) {
+    const a = runs[r]![0]!;
+    const b = runs[r]![runs[r]!.length - 1]!;
+    const next = shape.map((d, i) => (i >= a && i <= b ? 1 : d));
+    const dst = r === 0 ? out : uninit(next, x.dtype);
+    backend().reduce(
+      kop,
+      cur.data,
+      sizeOf(shape.slice(0, a)),
+      sizeOf(shape.slice(a, b + 1)),
+      sizeOf(shape.slice(b + 1)),
+      dst.data,
+    );
+    if (cur !== x) cur.dispose();
+    cur = dst;
+    shape = next;
+  }
 }
 
 export const sum = (x: Tensor, dim?: Dims | null, keepdim = false) => reduce('sum', x, dim, keepdim);

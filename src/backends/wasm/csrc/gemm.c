@@ -189,6 +189,34 @@ static void gemm_small_m(int M, int N, int K, const float *A, int lda, const flo
     float *c = C + (long)i * ldc;
     if (transB) {
       int j = 0;
+      /* Eight dot products at once: eight independent add chains hide the add latency. */
+      for (; j + 8 <= N; j += 8) {
+        const float *b0 = B + (long)j * ldb;
+        f4 s0 = wasm_f32x4_splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+        int k = 0;
+        for (; k + 4 <= K; k += 4) {
+          f4 av = wasm_v128_load(a + k);
+          s0 = MADD(av, wasm_v128_load(b0 + k), s0);
+          s1 = MADD(av, wasm_v128_load(b0 + ldb + k), s1);
+          s2 = MADD(av, wasm_v128_load(b0 + 2L * ldb + k), s2);
+          s3 = MADD(av, wasm_v128_load(b0 + 3L * ldb + k), s3);
+          s4 = MADD(av, wasm_v128_load(b0 + 4L * ldb + k), s4);
+          s5 = MADD(av, wasm_v128_load(b0 + 5L * ldb + k), s5);
+          s6 = MADD(av, wasm_v128_load(b0 + 6L * ldb + k), s6);
+          s7 = MADD(av, wasm_v128_load(b0 + 7L * ldb + k), s7);
+        }
+        f4 t0 = wasm_f32x4_add(wasm_i32x4_shuffle(s0, s1, 0, 4, 1, 5), wasm_i32x4_shuffle(s0, s1, 2, 6, 3, 7));
+        f4 t1 = wasm_f32x4_add(wasm_i32x4_shuffle(s2, s3, 0, 4, 1, 5), wasm_i32x4_shuffle(s2, s3, 2, 6, 3, 7));
+        f4 t2 = wasm_f32x4_add(wasm_i32x4_shuffle(s4, s5, 0, 4, 1, 5), wasm_i32x4_shuffle(s4, s5, 2, 6, 3, 7));
+        f4 t3 = wasm_f32x4_add(wasm_i32x4_shuffle(s6, s7, 0, 4, 1, 5), wasm_i32x4_shuffle(s6, s7, 2, 6, 3, 7));
+        float v[8] __attribute__((aligned(16)));
+        wasm_v128_store(v, wasm_f32x4_add(wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5), wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7)));
+        wasm_v128_store(v + 4,
+                        wasm_f32x4_add(wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5), wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7)));
+        for (; k < K; k++)
+          for (int q = 0; q < 8; q++) v[q] += a[k] * b0[(long)q * ldb + k];
+        for (int q = 0; q < 8; q++) c[j + q] = acc ? c[j + q] + v[q] : bias ? v[q] + bias[j + q] : v[q];
+      }
       for (; j + 4 <= N; j += 4) {
         const float *b0 = B + (long)j * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
         f4 s0 = wasm_f32x4_splat(0), s1 = s0, s2 = s0, s3 = s0;
@@ -222,6 +250,22 @@ static void gemm_small_m(int M, int N, int K, const float *A, int lda, const flo
       }
     } else {
       int j = 0;
+      /* 32 columns at once (eight accumulators), then 16. */
+      for (; j + 32 <= N; j += 32) {
+        f4 s[8];
+        for (int q = 0; q < 8; q++) s[q] = wasm_f32x4_splat(0);
+        for (int k = 0; k < K; k++) {
+          const float *bk = B + (long)k * ldb + j;
+          f4 av = wasm_f32x4_splat(a[k]);
+          for (int q = 0; q < 8; q++) s[q] = MADD(av, wasm_v128_load(bk + 4 * q), s[q]);
+        }
+        for (int q = 0; q < 8; q++) {
+          f4 v = s[q];
+          if (acc) v = wasm_f32x4_add(v, wasm_v128_load(c + j + 4 * q));
+          else if (bias) v = wasm_f32x4_add(v, wasm_v128_load(bias + j + 4 * q));
+          wasm_v128_store(c + j + 4 * q, v);
+        }
+      }
       for (; j + 16 <= N; j += 16) {
         f4 s0 = wasm_f32x4_splat(0), s1 = s0, s2 = s0, s3 = s0;
         for (int k = 0; k < K; k++) {
@@ -292,18 +336,20 @@ void ts_gemm(int M, int N, int K, const float *A, int lda, int transA, const flo
 
 /*
  * Batched matmul task. args: A B C M N K transA transB batch strideA strideB accumulate packBase bias
- * (bias: 0, or N floats added to every row of every product when not accumulating).
+ * (bias: 0, or N floats added to every row of every product when not accumulating). The work is split
+ * into nt blocks (tid is the block); packing scratch belongs to the calling thread (`thread`), so there
+ * may be more blocks than threads.
  * Many small matrices are shared out whole; otherwise each matrix is split by rows (blocks of 4) or
  * columns (blocks of 8), whichever is longer, so each thread packs only its own part of one operand.
  */
-EXPORT(k_matmul) void k_matmul(const int32_t *args, int tid, int nt) {
+EXPORT(k_matmul) void k_matmul(const int32_t *args, int tid, int nt, int thread) {
   const float *A = (const float *)args[0];
   const float *B = (const float *)args[1];
   float *C = (float *)args[2];
   int M = args[3], N = args[4], K = args[5], transA = args[6], transB = args[7], batch = args[8];
   int strideA = args[9], strideB = args[10], accumulate = args[11];
   const float *bias = (const float *)args[13];
-  float *packA = (float *)args[12] + (long)tid * gemm_pack_floats();
+  float *packA = (float *)args[12] + (long)thread * gemm_pack_floats();
   float *packB = packA + MC * KC;
   int lda = transA ? M : K, ldb = transB ? K : N;
   long per = (long)M * N * K;

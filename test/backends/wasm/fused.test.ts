@@ -1,0 +1,221 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { RefBackend } from '../../../src/backends/ref/backend.ts';
+import { WasmBackend } from '../../../src/backends/wasm/backend.ts';
+import { fold3d } from '../../../src/backends/wasm/fold.ts';
+import * as ts from '../../../src/index.ts';
+import type { Pool2dAttrs } from '../../../src/kernels/backend.ts';
+import { assertClose, contiguousStrides, rand, view } from './helpers.ts';
+
+/*
+ * The wasm backend's fused kernels and scheduling against the composites they replace (computed by the
+ * reference backend): matmul + bias epilogue (GEMM tolerance), ReLU backward and axpy (exact: the same
+ * correctly rounded float32 operations), 3-level elementwise folds (exact), the 2x2 max-pool fast path
+ * with ties and NaN (exact, same indices), and many-block tasks on the pool (identical to one thread).
+ */
+const ref = new RefBackend();
+const configs = [
+  { label: '1 thread', backend: new WasmBackend({ threads: 1 }) },
+  { label: '2 threads', backend: new WasmBackend({ threads: 2 }) },
+];
+
+before(async () => {
+  for (const c of configs) await c.backend.ready();
+});
+after(async () => {
+  for (const c of configs) await c.backend.terminate();
+});
+
+for (const { label, backend: wasm } of configs) {
+  describe(`wasm fused kernels (${label})`, () => {
+    it('matmulBias equals matmul then a row-vector add (small M, K across packing panels, both layouts)', () => {
+      for (const [m, n, k] of [
+        [1, 500, 784],
+        [2, 37, 33],
+        [3, 100, 5],
+        [4, 9, 300],
+        [100, 250, 500],
+        [65, 10, 257],
+      ] as [number, number, number][]) {
+        for (const transB of [false, true]) {
+          const a = rand(wasm, m * k);
+          const b = rand(wasm, n * k);
+          const bias = rand(wasm, n);
+          const dims = { batch: 1, m, n, k, transA: false, transB, strideA: 0, strideB: 0 };
+          const out = wasm.alloc('float32', m * n);
+          out.fill(Number.NaN);
+          assert.equal(wasm.fused.matmulBias!(a, b, bias, out, dims), true);
+          const expected = ref.alloc('float32', m * n);
+          ref.matmul(a, b, expected, dims);
+          for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) expected[i * n + j]! += bias[j]!;
+          assertClose(out, expected, 1e-5, 1e-5 * Math.sqrt(k + 1), `matmulBias ${m}x${n}x${k} tB=${transB}`);
+        }
+      }
+      // Declines what it does not handle, so the op layer falls back to the composite.
+      const d = new Float64Array(4);
+      const dims = { batch: 1, m: 2, n: 2, k: 2, transA: false, transB: false, strideA: 0, strideB: 0 };
+      assert.equal(wasm.fused.matmulBias!(d, d, new Float64Array(2), d, dims), false);
+    });
+
+    it('reluBackward is where(x > 0, g, 0) bit for bit, NaN and signed zeros included', () => {
+      const n = 70001;
+      const x = rand(wasm, n);
+      const g = rand(wasm, n);
+      const specials = [Number.NaN, 0, -0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e-45, -1e-45];
+      specials.forEach((v, i) => {
+        x[i] = v;
+        g[i + 10] = v;
+        x[i + 10] = 1;
+      });
+      const out = wasm.alloc('float32', n);
+      assert.equal(wasm.fused.reluBackward!(g, x, out), true);
+      const mask = ref.alloc('bool', n);
+      const zero = new Float32Array(1);
+      ref.binary('gt', view(x, 'float32', [n]), view(zero, 'float32', [n], [0]), mask);
+      const expected = ref.alloc('float32', n);
+      ref.where(view(mask, 'bool', [n]), view(g, 'float32', [n]), view(zero, 'float32', [n], [0]), expected);
+      for (let i = 0; i < n; i++)
+        assert.ok(Object.is(out[i], expected[i]), `[${i}] ${out[i]} vs ${expected[i]}`);
+    });
+
+    it('axpy is x + alpha * y as two rounded float32 ops', () => {
+      const n = 50003;
+      const x = rand(wasm, n);
+      const y = rand(wasm, n);
+      const scaled = ref.alloc('float32', n);
+      const alpha = new Float32Array([-0.37]);
+      ref.binary('mul', view(y, 'float32', [n]), view(alpha, 'float32', [n], [0]), scaled);
+      const expected = ref.alloc('float32', n);
+      ref.binary('add', view(x, 'float32', [n]), view(scaled, 'float32', [n]), expected);
+      assert.equal(wasm.fused.axpy!(x, y, alpha[0]!), true);
+      assert.deepEqual(Array.from(x), Array.from(expected));
+    });
+
+    it('elementwise ops on [N, C, H, W] with a per-channel [1, C, 1, 1] operand run folded, exactly', () => {
+      const shape = [3, 5, 7, 6];
+      const size = 3 * 5 * 7 * 6;
+      const x = rand(wasm, size);
+      const c = rand(wasm, 5);
+      const cStrides = [0, 1, 0, 0];
+      for (const op of ['add', 'mul', 'sub', 'gt'] as const) {
+        const dt = op === 'gt' ? 'bool' : 'float32';
+        const outW = wasm.alloc(dt, size);
+        const outR = ref.alloc(dt, size);
+        wasm.binary(op, view(x, 'float32', shape), view(c, 'float32', shape, cStrides), outW);
+        ref.binary(op, view(x, 'float32', shape), view(c, 'float32', shape, cStrides), outR);
+        assert.deepEqual(Array.from(outW), Array.from(outR), op);
+      }
+      const outW = wasm.alloc('float32', size);
+      const outR = ref.alloc('float32', size);
+      wasm.unary('exp', view(c, 'float32', shape, cStrides), outW);
+      ref.unary('exp', view(c, 'float32', shape, cStrides), outR);
+      assertClose(outW, outR, 4e-7, 0, 'exp of a broadcast channel vector');
+    });
+
+    it('max pooling 2x2 / stride 2 keeps the first of tied maxima and lets NaN win, as the reference', () => {
+      const xShape = [2, 3, 9, 8];
+      const size = 2 * 3 * 9 * 8;
+      const x = rand(wasm, size);
+      // ties, NaN, -inf planes
+      for (let i = 0; i < size; i += 7) x[i] = 0.5;
+      for (let i = 3; i < size; i += 11) x[i] = Number.NaN;
+      for (let i = 0; i < 72; i++) x[72 + i] = Number.NEGATIVE_INFINITY;
+      const attrs: Pool2dAttrs = {
+        kernel: [2, 2],
+        stride: [2, 2],
+        padding: [0, 0],
+        dilation: [1, 1],
+        ceilMode: false,
+        countIncludePad: true,
+      };
+      const outShape = [2, 3, 4, 4];
+      const oW = wasm.alloc('float32', 96);
+      const oR = ref.alloc('float32', 96);
+      const iW = wasm.alloc('int32', 96) as Int32Array;
+      const iR = ref.alloc('int32', 96) as Int32Array;
+      wasm.maxPool2d(x, xShape, attrs, oW, iW, outShape);
+      ref.maxPool2d(x, xShape, attrs, oR, iR, outShape);
+      assertClose(oW, oR, 0, 0, 'maxpool values');
+      assert.deepEqual(Array.from(iW), Array.from(iR));
+    });
+
+    it('tasks split into many blocks give the same bits as one thread', () => {
+      const one = configs[0]!.backend;
+      const n = 300001;
+      const a = rand(wasm, n);
+      const b = rand(wasm, n);
+      const outW = wasm.alloc('float32', n);
+      const outOne = one.alloc('float32', n);
+      const va = view(a, 'float32', [n]);
+      const vb = view(b, 'float32', [n]);
+      for (let r = 0; r < 20; r++) {
+        wasm.binary('div', va, vb, outW);
+        one.binary('div', view(a, 'float32', [n]), view(b, 'float32', [n]), outOne);
+        assert.deepEqual(Array.from(outW.subarray(0, 1000)), Array.from(outOne.subarray(0, 1000)));
+      }
+      assert.deepEqual(Array.from(outW), Array.from(outOne));
+      const m = 96;
+      const k = 200;
+      const p = 300;
+      const x = rand(wasm, m * k);
+      const w = rand(wasm, k * p);
+      const dims = { batch: 1, m, n: p, k, transA: false, transB: false, strideA: 0, strideB: 0 };
+      const c1 = wasm.alloc('float32', m * p);
+      const c2 = one.alloc('float32', m * p);
+      for (let r = 0; r < 10; r++) {
+        wasm.matmul(x, w, c1, dims);
+        one.matmul(x, w, c2, dims);
+        assert.deepEqual(Array.from(c1), Array.from(c2), `round ${r}`);
+      }
+    });
+  });
+}
+
+describe('fold3d', () => {
+  it('prefers two levels, finds the per-channel three-level split, and gives up on irregular strides', () => {
+    assert.deepEqual(fold3d([4, 5], [contiguousStrides([4, 5]), [0, 1]]), {
+      planes: 1,
+      outer: 4,
+      inner: 5,
+      sp: [0, 0],
+      so: [5, 0],
+      si: [1, 1],
+    });
+    const f = fold3d([2, 3, 4, 5], [contiguousStrides([2, 3, 4, 5]), [0, 1, 0, 0]])!;
+    assert.deepEqual([f.planes, f.outer, f.inner], [2, 3, 20]);
+    assert.deepEqual(
+      [f.sp, f.so, f.si],
+      [
+        [60, 0],
+        [20, 1],
+        [1, 0],
+      ],
+    );
+    // strides that no split makes constant (the reference kernel handles these)
+    assert.equal(fold3d([2, 3, 4, 5], [[100, 7, 3, 1]]), undefined);
+  });
+});
+
+describe('fused ops in the op layer', () => {
+  it("linear with a bias records one 'linear' op and matches the composite's values and gradients", () => {
+    const run = (backend: string) => {
+      ts.setBackend(backend);
+      const x = ts.randn([6, 13], { generator: new ts.Generator(1) }).requiresGrad_(true);
+      const w = ts.randn([9, 13], { generator: new ts.Generator(2) }).requiresGrad_(true);
+      const b = ts.randn([9], { generator: new ts.Generator(3) }).requiresGrad_(true);
+      const y = ts.functional.linear(x, w, b);
+      assert.equal(y.gradFn?.op, 'linear');
+      const h = y.relu();
+      h.backward(ts.randn(h.shape, { generator: new ts.Generator(4) }));
+      return [y, x.grad!, w.grad!, b.grad!].map((t) => Array.from(t.toTypedArray()));
+    };
+    const before = ts.getBackend().name;
+    try {
+      const r = run('ref');
+      const wsm = run('wasm');
+      r.forEach((v, i) => assertClose(wsm[i]!, v, 1e-5, 1e-5, `output/grad ${i}`));
+    } finally {
+      ts.setBackend(before);
+    }
+  });
+});
