@@ -66,6 +66,8 @@ const PAR_FLOPS = 1 << 17;
 const PAR_ELEMS = 1 << 15;
 /** Blocks per thread of a parallel GEMM. */
 const GEMM_BLOCKS_PER_THREAD = 2;
+/** Blocks per thread of a parallel convolution split by samples. */
+const CONV_BLOCKS_PER_THREAD = 4;
 /** Elements per block of a parallel elementwise task (more blocks than threads balance late workers). */
 const BLOCK_ELEMS = 1 << 14;
 const STACK_BYTES = 256 * 1024;
@@ -342,18 +344,21 @@ export class WasmBackend extends RefBackend {
     ];
     const kk = (C / groups) * kH * kW;
     const work = N * O * oH * oW * kk;
-    const nt = work >= PAR_FLOPS ? this.pool.threads : 1;
+    const t = this.pool.threads;
+    // Several blocks of samples per thread (a late worker leaves the caller a small block to wait for);
+    // fewer samples than threads: one block per thread, splitting channels.
+    const nb = work >= PAR_FLOPS && t > 1 ? (N >= t ? Math.min(N, CONV_BLOCKS_PER_THREAD * t) : t) : 1;
     const colFloats = kk * oH * oW;
-    const col = this.heap.allocBytes(Math.max(1, nt * colFloats * 4));
+    const col = this.heap.allocBytes(Math.max(1, t * colFloats * 4));
     const partial =
-      extraFloatsPerThread > 0 ? this.heap.allocBytes(Math.max(1, nt * extraFloatsPerThread * 4)) : 0;
+      extraFloatsPerThread > 0 ? this.heap.allocBytes(Math.max(1, nb * extraFloatsPerThread * 4)) : 0;
     const i32 = this.heap.i32;
     const base = this.argsPtr >> 2;
     const args = [...geo, p0, p1, p2, col, colFloats, this.packPtr, partial];
     for (let i = 0; i < args.length; i++) i32[base + i] = args[i]!;
-    this.pool.run(task, this.argsPtr, nt);
-    if (task === 'k_conv2d_bwd_filter' && N >= nt && nt > 1) {
-      this.run('k_sum_partials', [p2, partial, nt, extraFloatsPerThread], false);
+    this.pool.run(task, this.argsPtr, nb);
+    if (task === 'k_conv2d_bwd_filter' && N >= nb && nb > 1) {
+      this.run('k_sum_partials', [p2, partial, nb, extraFloatsPerThread], false);
     }
     this.heap.freeBytes(col);
     if (partial !== 0) this.heap.freeBytes(partial);

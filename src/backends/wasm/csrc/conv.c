@@ -3,9 +3,10 @@
  *   forward         out[n,g]  = W_g [Og, Cg*kH*kW] @ col(x[n,g])        [Cg*kH*kW, oH*oW]
  *   backward input  dx[n,g]  += col2im(W_g^T @ dy[n,g])
  *   backward filter dW_g      = sum_n dy[n,g] [Og, oH*oW] @ col(x[n,g])^T
- * Threads take whole samples when there are at least as many samples as threads (each with its own
- * column buffer and, for the filter gradient, its own partial dW summed afterwards); otherwise they split
- * the channels of every sample. A 1x1, stride-1, unpadded convolution uses the input as its column matrix.
+ * Blocks of whole samples when there are at least as many samples as blocks (the filter gradient keeps a
+ * partial dW per block, summed afterwards in block order, so the result does not depend on which thread
+ * ran which block); otherwise blocks split the channels of every sample. Column and packing scratch
+ * belong to the thread running a block, so there may be more blocks than threads. A 1x1, stride-1, unpadded convolution uses the input as its column matrix.
  */
 #include "common.h"
 
@@ -82,12 +83,12 @@ static void col2im(const Geo *g, const float *col, int c0, int c1, float *dx) {
 }
 
 /* args: geometry[16], x, w, out, colBase, colFloats, packBase */
-EXPORT(k_conv2d) void k_conv2d(const int32_t *args, int tid, int nt) {
+EXPORT(k_conv2d) void k_conv2d(const int32_t *args, int tid, int nt, int thread) {
   Geo g = geo(args);
   const float *x = (const float *)args[16], *w = (const float *)args[17];
   float *out = (float *)args[18];
-  float *col = (float *)args[19] + (long)tid * args[20];
-  float *packA = (float *)args[21] + (long)tid * gemm_pack_floats();
+  float *col = (float *)args[19] + (long)thread * args[20];
+  float *packA = (float *)args[21] + (long)thread * gemm_pack_floats();
   float *packB = packA + GEMM_MC * GEMM_KC;
   int Cg = g.C / g.groups, Og = g.O / g.groups, kk = Cg * g.kH * g.kW, ohw = g.oH * g.oW, hw = g.H * g.W;
   int n0 = 0, n1 = g.N, o0 = 0, o1 = g.O;
@@ -110,12 +111,12 @@ EXPORT(k_conv2d) void k_conv2d(const int32_t *args, int tid, int nt) {
 }
 
 /* args: geometry[16], dy, w, dx, colBase, colFloats, packBase. dx is overwritten. */
-EXPORT(k_conv2d_bwd_input) void k_conv2d_bwd_input(const int32_t *args, int tid, int nt) {
+EXPORT(k_conv2d_bwd_input) void k_conv2d_bwd_input(const int32_t *args, int tid, int nt, int thread) {
   Geo g = geo(args);
   const float *dy = (const float *)args[16], *w = (const float *)args[17];
   float *dx = (float *)args[18];
-  float *col = (float *)args[19] + (long)tid * args[20];
-  float *packA = (float *)args[21] + (long)tid * gemm_pack_floats();
+  float *col = (float *)args[19] + (long)thread * args[20];
+  float *packA = (float *)args[21] + (long)thread * gemm_pack_floats();
   float *packB = packA + GEMM_MC * GEMM_KC;
   int Cg = g.C / g.groups, Og = g.O / g.groups, kk = g.kH * g.kW, ohw = g.oH * g.oW, hw = g.H * g.W;
   int n0 = 0, n1 = g.N, c0 = 0, c1 = g.C;
@@ -142,14 +143,14 @@ EXPORT(k_conv2d_bwd_input) void k_conv2d_bwd_input(const int32_t *args, int tid,
 
 /*
  * args: geometry[16], x, dy, dw, colBase, colFloats, packBase, partialBase.
- * Split by samples: thread t writes its partial sum to partialBase + t*wsize (the caller adds them up
- * with k_sum_partials). Split by output channels: each thread writes its rows of dw directly.
+ * Split by samples: block t writes its partial sum to partialBase + t*wsize (the caller adds them up
+ * with k_sum_partials). Split by output channels: each block writes its rows of dw directly.
  */
-EXPORT(k_conv2d_bwd_filter) void k_conv2d_bwd_filter(const int32_t *args, int tid, int nt) {
+EXPORT(k_conv2d_bwd_filter) void k_conv2d_bwd_filter(const int32_t *args, int tid, int nt, int thread) {
   Geo g = geo(args);
   const float *x = (const float *)args[16], *dy = (const float *)args[17];
-  float *col = (float *)args[19] + (long)tid * args[20];
-  float *packA = (float *)args[21] + (long)tid * gemm_pack_floats();
+  float *col = (float *)args[19] + (long)thread * args[20];
+  float *packA = (float *)args[21] + (long)thread * gemm_pack_floats();
   float *packB = packA + GEMM_MC * GEMM_KC;
   int Cg = g.C / g.groups, Og = g.O / g.groups, kk = Cg * g.kH * g.kW, ohw = g.oH * g.oW, hw = g.H * g.W;
   long wsize = (long)g.O * kk;
