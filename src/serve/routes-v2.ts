@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { binaryOf, decodeBinary, encodeBinary, HEADER_LENGTH, sliceBinary } from './binary.ts';
 import { badRequest } from './errors.ts';
 import type { TensorMap, TensorSpec } from './model.ts';
 import type { ModelRepository, ModelVersion } from './repository.ts';
@@ -22,22 +23,26 @@ function metadataTensor(s: TensorSpec): { name: string; datatype: string; shape:
   return { name: s.name, datatype: s.datatype, shape: [...s.shape] };
 }
 
-/** Parameters of Triton's binary tensor extension, which this server does not speak. */
-function refuseBinary(
+/** Triton's shared-memory extension needs a shared address space with the client: not offered. */
+function refuseShm(op: string, where: string, p: Record<string, unknown> | undefined): void {
+  if (p?.shared_memory_region !== undefined) {
+    badRequest(
+      op,
+      `${where} parameter 'shared_memory_region' asks for the shared-memory extension, which this server does not support`,
+    );
+  }
+}
+
+/** A boolean parameter, or undefined when absent; any other type is a 400. */
+function flag(
   op: string,
   where: string,
+  key: string,
   p: Record<string, unknown> | undefined,
-  keys: string[],
-): void {
-  if (p === undefined) return;
-  for (const k of keys) {
-    if (p[k] !== undefined && p[k] !== false) {
-      badRequest(
-        op,
-        `${where} parameter '${k}' asks for binary tensor data, which this server does not support; send and request JSON tensors`,
-      );
-    }
-  }
+): boolean | undefined {
+  const v = p?.[key];
+  if (v === undefined || typeof v === 'boolean') return v;
+  badRequest(op, `${where} '${key}' must be true or false, got ${JSON.stringify(v)}`);
 }
 
 /**
@@ -47,11 +52,12 @@ function refuseBinary(
 export function decodeInferRequest(
   entry: ModelVersion,
   body: InferRequestBody,
-): { inputs: TensorMap; rows: number; outputs: readonly TensorSpec[] } {
+  binary?: Buffer,
+): { inputs: TensorMap; rows: number; outputs: readonly { spec: TensorSpec; binary: boolean }[] } {
   const op = 'infer';
   const model = entry.model;
   const where = `model '${entry.name}'`;
-  refuseBinary(op, 'request', body.parameters, ['binary_data_output']);
+  const slices = sliceBinary(op, body.inputs, binary);
   const byName = new Map<string, InferRequestBody['inputs'][number]>();
   for (const t of body.inputs) {
     if (byName.has(t.name)) badRequest(op, `${where}: input '${t.name}' is given twice`);
@@ -69,8 +75,14 @@ export function decodeInferRequest(
     const t = byName.get(spec.name);
     if (t === undefined)
       badRequest(op, `${where}: missing input '${spec.name}'; the model takes ${expected}`);
-    refuseBinary(op, `input '${spec.name}'`, t.parameters, ['binary_data_size', 'shared_memory_region']);
-    inputs[spec.name] = decodeInput(op, spec, t);
+    refuseShm(op, `input '${spec.name}'`, t.parameters);
+    const bytes = slices.get(spec.name);
+    inputs[spec.name] = decodeInput(
+      op,
+      spec,
+      t,
+      bytes === undefined ? undefined : (what, dt, shape) => decodeBinary(op, what, dt, shape, bytes),
+    );
     if (spec.shape[0] === -1 && t.shape.length > 0) {
       const n = t.shape[0]!;
       if (first === undefined) {
@@ -84,7 +96,9 @@ export function decodeInferRequest(
       }
     }
   }
-  let outputs: readonly TensorSpec[] = model.outputs;
+  // binary_data on an output overrides the request-wide binary_data_output.
+  const allBinary = flag(op, 'request parameter', 'binary_data_output', body.parameters) ?? false;
+  let outputs = model.outputs.map((spec) => ({ spec, binary: allBinary }));
   if (body.outputs !== undefined && body.outputs.length > 0) {
     const seen = new Set<string>();
     outputs = body.outputs.map((o) => {
@@ -97,8 +111,11 @@ export function decodeInferRequest(
       }
       if (seen.has(o.name)) badRequest(op, `${where}: output '${o.name}' is requested twice`);
       seen.add(o.name);
-      refuseBinary(op, `output '${o.name}'`, o.parameters, ['binary_data', 'shared_memory_region']);
-      return spec;
+      refuseShm(op, `output '${o.name}'`, o.parameters);
+      return {
+        spec,
+        binary: flag(op, `output '${o.name}' parameter`, 'binary_data', o.parameters) ?? allBinary,
+      };
     });
   }
   return { inputs, rows, outputs };
@@ -116,7 +133,7 @@ export function registerV2(app: FastifyInstance, ctx: RouteContext): void {
   app.get('/v2', async () => ({
     name: ctx.serverName,
     version: ctx.serverVersion,
-    extensions: [] as string[],
+    extensions: ['binary_tensor_data'],
   }));
 
   const metadata = async (req: { params: Params }) => {
@@ -140,11 +157,14 @@ export function registerV2(app: FastifyInstance, ctx: RouteContext): void {
   app.get<{ Params: Params }>('/v2/models/:name/ready', ready);
   app.get<{ Params: Params }>('/v2/models/:name/versions/:version/ready', ready);
 
-  const infer = async (req: { params: Params; body: InferRequestBody }) => {
+  const infer = async (
+    req: FastifyRequest<{ Params: Params; Body: InferRequestBody }>,
+    reply: FastifyReply,
+  ) => {
     const { name, version } = req.params;
     const body = req.body;
     const entry = repo.resolve('infer', name, version);
-    const { inputs, rows, outputs } = decodeInferRequest(entry, body);
+    const { inputs, rows, outputs } = decodeInferRequest(entry, body, binaryOf(req));
     const release = ctx.admit('infer');
     let result: TensorMap;
     try {
@@ -152,15 +172,26 @@ export function registerV2(app: FastifyInstance, ctx: RouteContext): void {
     } finally {
       release();
     }
-    return {
+    const blobs: Buffer[] = [];
+    const answer = {
       model_name: name,
       model_version: entry.version,
       ...(body.id !== undefined ? { id: body.id } : {}),
-      outputs: outputs.map((s) => {
-        const t = result[s.name]!;
-        return { name: s.name, datatype: s.datatype, shape: [...t.shape], data: toJsonData(t.data) };
+      outputs: outputs.map(({ spec, binary }) => {
+        const t = result[spec.name]!;
+        const head = { name: spec.name, datatype: spec.datatype, shape: [...t.shape] };
+        if (!binary) return { ...head, data: toJsonData(t.data) };
+        const blob = encodeBinary(t.data);
+        blobs.push(blob);
+        return { ...head, parameters: { binary_data_size: blob.length } };
       }),
     };
+    if (blobs.length === 0) return answer;
+    const json = Buffer.from(JSON.stringify(answer), 'utf8');
+    return reply
+      .header('Content-Type', 'application/octet-stream')
+      .header(HEADER_LENGTH, String(json.length))
+      .send(Buffer.concat([json, ...blobs]));
   };
   const inferOpts = { schema: { body: inferRequestSchema }, config: { op: 'infer' } };
   app.post<{ Params: Params; Body: InferRequestBody }>('/v2/models/:name/infer', inferOpts, infer);

@@ -21,7 +21,8 @@ export const inferRequestSchema = {
       maxItems: 256,
       items: {
         type: 'object',
-        required: ['name', 'shape', 'datatype', 'data'],
+        // `data` may be absent when the tensor travels as binary (`parameters.binary_data_size`).
+        required: ['name', 'shape', 'datatype'],
         properties: {
           name: { type: 'string', maxLength: 256 },
           shape: { type: 'array', maxItems: 32, items: { type: 'integer', minimum: 0 } },
@@ -58,7 +59,7 @@ export interface InferRequestBody {
     shape: number[];
     datatype: string;
     parameters?: Record<string, string | number | boolean>;
-    data: unknown[];
+    data?: unknown[];
   }[];
   outputs?: { name: string; parameters?: Record<string, string | number | boolean> }[];
 }

@@ -11,6 +11,7 @@ import Fastify, {
 import { fail } from '../core/errors.ts';
 import { apiKeyChecker } from './auth.ts';
 import type { BatchingOptions } from './batcher.ts';
+import { registerBinaryBodies } from './binary.ts';
 import { ServeError } from './errors.ts';
 import { ServerMetrics } from './metrics.ts';
 import type { ServedModel } from './model.ts';
@@ -137,8 +138,10 @@ export async function createServer(options: ServerOptions = {}): Promise<Inferen
     },
   });
 
-  // Only JSON bodies: anything else answers 415 instead of reaching a handler as a string.
+  // JSON bodies, optionally followed by binary tensors; anything else answers 415 instead of reaching a
+  // handler as a string.
   app.removeContentTypeParser('text/plain');
+  registerBinaryBodies(app);
 
   let closing = false;
   let inFlight = 0;

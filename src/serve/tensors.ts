@@ -12,7 +12,7 @@ export interface JsonTensor {
   name: string;
   shape: number[];
   datatype: string;
-  data: unknown[];
+  data?: unknown[];
   parameters?: Record<string, string | number | boolean>;
 }
 
@@ -127,14 +127,27 @@ export function shapeMatches(spec: readonly number[], shape: readonly number[]):
   return true;
 }
 
-/** Checks a request tensor against the model's declared input and converts its data. */
-export function decodeInput(op: string, spec: TensorSpec, t: JsonTensor): TensorValue {
+/**
+ * Checks a request tensor against the model's declared input and converts its data, from JSON or, with
+ * the binary extension, through `binary` (which decodes the tensor's raw bytes).
+ */
+export function decodeInput(
+  op: string,
+  spec: TensorSpec,
+  t: JsonTensor,
+  binary?: (what: string, datatype: Datatype, shape: readonly number[]) => TensorData,
+): TensorValue {
   const what = `input '${spec.name}'`;
   if (t.datatype !== spec.datatype)
     badRequest(op, `${what}: expected datatype ${spec.datatype}, got ${t.datatype}`);
   if (!shapeMatches(spec.shape, t.shape)) {
     badRequest(op, `${what}: expected shape ${fmtShape(spec.shape)}, got ${fmtShape(t.shape)}`);
   }
+  if (binary !== undefined) {
+    if (t.data !== undefined) badRequest(op, `${what}: has both data and binary_data_size; send one`);
+    return { shape: t.shape, data: binary(what, spec.datatype, t.shape) };
+  }
+  if (t.data === undefined) badRequest(op, `${what}: has no data (and no binary_data_size)`);
   return { shape: t.shape, data: decodeData(op, what, spec.datatype, t.shape, t.data) };
 }
 

@@ -198,10 +198,23 @@ describe('serve: bad input', SUITE, () => {
     expect4xx(
       await infer({
         ...(inferBody([[1, 2, 3]]) as object),
-        outputs: [{ name: 'y', parameters: { binary_data: true } }],
+        outputs: [{ name: 'y', parameters: { shared_memory_region: 'r0' } }],
       }),
       400,
-      /output 'y' parameter 'binary_data' asks for binary tensor data, which this server does not support/,
+      /output 'y' parameter 'shared_memory_region' asks for the shared-memory extension, which this server does not support/,
+    );
+    expect4xx(
+      await infer({
+        ...(inferBody([[1, 2, 3]]) as object),
+        outputs: [{ name: 'y', parameters: { binary_data: 'yes' } }],
+      }),
+      400,
+      /output 'y' parameter 'binary_data' must be true or false, got "yes"/,
+    );
+    expect4xx(
+      await infer({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 3] }] }),
+      400,
+      /input 'x': has no data \(and no binary_data_size\)/,
     );
   });
 

@@ -32,7 +32,7 @@ describe('serve: Open Inference Protocol endpoints', SUITE, () => {
     const m = a.json as { name: string; version: string; extensions: string[] };
     assert.equal(m.name, 'tensorscript');
     assert.match(m.version, /^\d+\.\d+\.\d+/);
-    assert.deepEqual(m.extensions, []);
+    assert.deepEqual(m.extensions, ['binary_tensor_data']);
   });
 
   it('gives model metadata with and without a version', async () => {
