@@ -2,7 +2,7 @@
  * Workflow 4: a small CNN on MNIST.
  *
  *   node --import tsx examples/cnn-mnist.ts            # the full recipe (4 epochs on 60,000 images)
- *   node --import tsx examples/cnn-mnist.ts --quick    # 2,000 training images, 1 epoch (smoke test)
+ *   node --import tsx examples/cnn-mnist.ts --quick    # 1,000 training images, 1 epoch (smoke test)
  *
  * conv3x3x32-ReLU-maxpool2-conv3x3x64-ReLU-maxpool2-dense128(ReLU)-dense10 (logits; cross-entropy applies the
  * softmax), pixels scaled to [0, 1], Adam 1e-3, batch 64, 4 epochs. Prints the test accuracy after every epoch
@@ -29,8 +29,8 @@ const load = async (split: 'train' | 'test', limit?: number) => {
   const m = await ts.data.loadMnist({ split, limit });
   return { x: ts.tensor(m.images, { shape: m.shape }), y: ts.tensor(m.labels, { dtype: 'int32' }) };
 };
-const train = await load('train', quick ? 2000 : undefined);
-const test = await load('test', quick ? 500 : undefined);
+const train = await load('train', quick ? 1000 : undefined);
+const test = await load('test', quick ? 200 : undefined);
 console.log(`MNIST: train ${train.x.shape[0]}, test ${test.x.shape[0]}`);
 
 // ---- model ----

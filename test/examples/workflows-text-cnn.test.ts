@@ -1,0 +1,104 @@
+// Workflows 3, 4 and 5 of issue 7: each example's --quick smoke run (tiny subset, one epoch) must end with the
+// one-line JSON result, and each CLI config must validate and train through the CLI on a tiny subset.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import '../../src/models/index.ts';
+import { loadConfig, runTraining } from '../../src/cli/index.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+interface ResultLine {
+  workflow: string;
+  metrics: Record<string, number>;
+  samplesPerSec: number;
+  perEpoch: { epoch: number; loss: number; testAccuracy: number }[];
+  quick: boolean;
+}
+
+function runExample(file: string): { lines: string[]; result: ResultLine } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join('examples', file), '--quick'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(r.status, 0, `${file} failed:\n${r.stderr}`);
+  const lines = r.stdout.trim().split('\n');
+  return { lines, result: JSON.parse(lines.at(-1)!) as ResultLine };
+}
+
+function checkResult(res: ResultLine, workflow: string, metricKeys: string[]): void {
+  assert.equal(res.workflow, workflow);
+  assert.equal(res.quick, true);
+  assert.deepEqual(Object.keys(res.metrics).sort(), [...metricKeys].sort());
+  for (const k of metricKeys) assert.ok(Number.isFinite(res.metrics[k]), `${k} = ${res.metrics[k]}`);
+  assert.ok(res.metrics.accuracy! >= 0 && res.metrics.accuracy! <= 1);
+  assert.ok(res.samplesPerSec > 0 && Number.isFinite(res.samplesPerSec));
+  assert.equal(res.perEpoch.length, 1);
+}
+
+describe('examples --quick end with the JSON result line', { concurrency: 1 }, () => {
+  it('workflow 3: spam-transformer', () => {
+    const { lines, result } = runExample('spam-transformer.ts');
+    checkResult(result, 'spam-transformer', ['accuracy', 'precision', 'recall', 'f1', 'loss']);
+    assert.ok(lines.some((l) => /^epoch 1\/1: .*test accuracy/.test(l)));
+    assert.ok(lines.some((l) => /samples\/s/.test(l)));
+  });
+
+  it('workflow 4: cnn-mnist', () => {
+    const { result } = runExample('cnn-mnist.ts');
+    checkResult(result, 'cnn-mnist', ['accuracy', 'macroF1', 'loss']);
+    // 1,000 images for one epoch already beat chance by far (a broken model stays near 0.1).
+    assert.ok(result.metrics.accuracy! > 0.4, `accuracy ${result.metrics.accuracy}`);
+  });
+
+  it('workflow 5: spam-lstm', () => {
+    const { lines, result } = runExample('spam-lstm.ts');
+    checkResult(result, 'spam-lstm', ['accuracy', 'precision', 'recall', 'f1', 'loss']);
+    assert.ok(lines.some((l) => /^epoch 1\/1: .*test accuracy/.test(l)));
+  });
+});
+
+describe('CLI configs for workflows 3, 4, 5', { concurrency: 1 }, () => {
+  const recipes = {
+    'cnn-mnist': { className: 'SimpleCnn', epochs: 4, batchSize: 64 },
+    'spam-transformer': { className: 'TransformerTextClassifier', epochs: 5, batchSize: 32 },
+    'spam-lstm': { className: 'LstmTextClassifier', epochs: 5, batchSize: 32 },
+  } as const;
+  for (const [name, want] of Object.entries(recipes)) {
+    it(`${name}.yaml validates with the recipe's model and settings`, () => {
+      const c = loadConfig(join(ROOT, 'configs', `${name}.yaml`));
+      assert.equal(c.name, name);
+      assert.equal(c.model.className, want.className);
+      assert.equal(c.training.epochs, want.epochs);
+      assert.equal(c.training.batchSize, want.batchSize);
+      assert.deepEqual(c.optimizer, { name: 'adam', lr: 0.001 });
+      if (c.data.source === 'spamassassin') {
+        assert.equal(c.data.preprocessing?.tokenizer?.vocabSize, 10000);
+        assert.equal(c.data.preprocessing?.tokenizer?.maxLength, 128);
+        assert.equal((c.model.config as Record<string, unknown>).vocabSize, 10000);
+      }
+    });
+  }
+
+  it('spam-lstm.yaml trains through the CLI on a tiny subset (the model class found by name)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'ts-wf-'));
+    try {
+      const lstm = loadConfig(join(ROOT, 'configs', 'spam-lstm.yaml'));
+      const small = {
+        ...lstm,
+        data: { ...lstm.data, limitPerGroup: 12 },
+        training: { ...lstm.training, epochs: 1, verbose: 0 as const },
+      };
+      const r1 = await runTraining(small, { outDir: join(out, 'lstm'), log: () => {} });
+      assert.ok(r1.metrics.accuracy! >= 0 && r1.metrics.accuracy! <= 1);
+      assert.ok(existsSync(join(r1.checkpointDir, 'model.safetensors')));
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
