@@ -2,7 +2,7 @@
 // in a child process on 127.0.0.1, hit with single-sample v2 infer requests by autocannon for a fixed
 // duration over a fixed number of connections. Loopback only; stops by itself.
 //
-//   npm run loadtest -- [--duration 10] [--connections 32] [--max-batch 64] [--delay-ms 2] [--json out.json]
+//   npm run loadtest -- [--duration 10] [--connections 32] [--max-batch 64] [--delay-ms 2] [--binary] [--json out.json]
 //
 // Reports requests/s, p50/p90/p99 latency, errors and non-2xx answers, the server's batch sizes and its
 // resident memory after warm-up and at the end.
@@ -25,6 +25,7 @@ const { values: args } = parseArgs({
     'max-batch': { type: 'string', default: '64' },
     'delay-ms': { type: 'string', default: '2' },
     json: { type: 'string' },
+    binary: { type: 'boolean', default: false },
     'child-server': { type: 'boolean', default: false },
   },
 });
@@ -153,16 +154,30 @@ async function main(): Promise<void> {
   const samples = Array.from({ length: 8 }, () =>
     Array.from({ length: 784 }, () => Math.round(g.uniform() * 255) / 255),
   );
-  const bodies = samples.map((s, i) =>
-    JSON.stringify({ id: `s${i}`, inputs: [{ name: 'pixels', datatype: 'FP32', shape: [1, 784], data: s }] }),
-  );
+  // JSON tensors by default; with --binary the binary tensor extension (JSON header + 3,136 raw bytes).
+  const binary = args.binary === true;
+  const bodies: (string | Buffer)[] = samples.map((s, i) => {
+    if (!binary) {
+      return JSON.stringify({
+        id: `s${i}`,
+        inputs: [{ name: 'pixels', datatype: 'FP32', shape: [1, 784], data: s }],
+      });
+    }
+    const head = JSON.stringify({
+      id: `s${i}`,
+      inputs: [
+        { name: 'pixels', datatype: 'FP32', shape: [1, 784], parameters: { binary_data_size: 784 * 4 } },
+      ],
+    });
+    return Buffer.concat([Buffer.from(head), Buffer.from(Float32Array.from(s).buffer)]);
+  });
+  const headerLength = binary ? String((bodies[0] as Buffer).length - 784 * 4) : undefined;
+  const headers: Record<string, string> = binary
+    ? { 'content-type': 'application/octet-stream', 'inference-header-content-length': headerLength! }
+    : { 'content-type': 'application/json' };
 
   // The server must answer what the model computes before its speed means anything.
-  const check = await fetch(`${url}/v2/models/mnist/infer`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: bodies[0],
-  });
+  const check = await fetch(`${url}/v2/models/mnist/infer`, { method: 'POST', headers, body: bodies[0] });
   const got = ((await check.json()) as { outputs: { data: number[] }[] }).outputs[0]!.data;
   const want = Array.from(new MnistMlp(1234).forward(Float32Array.from(samples[0]!), 1));
   const maxDiff = Math.max(...got.map((v, i) => Math.abs(v - want[i]!)));
@@ -173,7 +188,7 @@ async function main(): Promise<void> {
     url: `${url}/v2/models/mnist/infer`,
     connections: Number(args.connections),
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers,
     requests: bodies.map((body) => ({ method: 'POST', body })),
   };
   console.error(`[loadtest] warm-up ${args.warmup} s`);
@@ -201,6 +216,7 @@ async function main(): Promise<void> {
   const mb = (n: number) => (n / 2 ** 20).toFixed(1);
   const report = {
     model: 'MLP 784-500-250-10 (FP32), single-sample requests',
+    encoding: binary ? 'binary tensor extension' : 'JSON tensors',
     backend: before.backend,
     durationS: Number(args.duration),
     connections: Number(args.connections),

@@ -88,7 +88,7 @@ export function plan(o: RunOptions): Job[] {
     for (const be of ['wasm', 'cpu']) {
       add(`tfjs:gemm:${be}`, node('tfjs.ts', ['gemm', be, ...q]));
       add(`tfjs:mlp.train:${be}`, node('tfjs.ts', ['mlp', be, ...q]));
-      // The cpu backend takes tens of seconds per CNN step (4 steps in all): not in a smoke test.
+      // The cpu backend takes 25-60 s per CNN step (3 steps in all): not in a smoke test.
       if (be === 'cpu' && o.quick)
         o.notes?.push('TF.js cpu CNN training skipped in --quick (tens of seconds a step)');
       else add(`tfjs:cnn.train:${be}`, node('tfjs.ts', ['cnn', be, ...q]), 420_000);

@@ -41,7 +41,7 @@ export interface WindowPlan {
 /** Plans for a full run and for `--quick` (a smoke test: shorter windows, figures still real). */
 export function plan(quick: boolean, full: Partial<WindowPlan> = {}): WindowPlan {
   if (quick) return { warmupSteps: 1, windows: 3, windowMs: 100 };
-  return { warmupSteps: 5, windows: 5, windowMs: 1500, ...full };
+  return { warmupSteps: 3, windows: 5, windowMs: 1000, ...full };
 }
 
 /**

@@ -33,7 +33,7 @@ def step():
     return loss.item()
 
 
-p = plan(args.quick, warmup=3, window_ms=2000)
+p = plan(args.quick, window_ms=1500)
 ctx = context(torch, args)
 emit("cnn.train", throughput(step, 64, p), "samples/s", ctx, batch=64, runs=p["windows"])
 emit("cnn.train.peak_rss", peak_rss_mb(), "MB", ctx, batch=64)

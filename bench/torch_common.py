@@ -56,7 +56,7 @@ def context(torch, args, **extra):
     )
 
 
-def plan(quick, warmup=5, windows=5, window_ms=1500):
+def plan(quick, warmup=3, windows=5, window_ms=1000):
     if quick:
         return dict(warmup=1, windows=3, window_ms=100)
     return dict(warmup=warmup, windows=windows, window_ms=window_ms)

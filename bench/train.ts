@@ -24,7 +24,7 @@ export async function benchMlpTrain(ctx: EngineContext, quick: boolean): Promise
 export async function benchCnnTrain(ctx: EngineContext, quick: boolean): Promise<Figure[]> {
   const batch = 64;
   const { step } = cnnTrainer(await Batches.load(batch, [1, 28, 28]));
-  const p = plan(quick, { warmupSteps: 3, windowMs: 2000 });
+  const p = plan(quick, { windowMs: 1500 });
   const r = await throughput(step, batch, p);
   return [
     {
