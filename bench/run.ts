@@ -231,7 +231,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${render(saved, o, notes, [])}\n`);
     return 0;
   }
-  if (o.torch) {
+  // Look for torch only when some PyTorch job is selected (importing it takes a second or two).
+  const wantsTorch = plan({ ...o, python: 'python3', notes: [] }).some((j) => j.id.startsWith('pytorch:'));
+  if (o.torch && wantsTorch) {
     const t = findTorch();
     if (t.python === undefined) notes.push(`PyTorch skipped: ${t.reason}`);
     o.python = t.python;
