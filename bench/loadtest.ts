@@ -177,7 +177,11 @@ async function main(): Promise<void> {
     : { 'content-type': 'application/json' };
 
   // The server must answer what the model computes before its speed means anything.
-  const check = await fetch(`${url}/v2/models/mnist/infer`, { method: 'POST', headers, body: bodies[0] });
+  const check = await fetch(`${url}/v2/models/mnist/infer`, {
+    method: 'POST',
+    headers,
+    body: bodies[0] as string | Uint8Array,
+  });
   const got = ((await check.json()) as { outputs: { data: number[] }[] }).outputs[0]!.data;
   const want = Array.from(new MnistMlp(1234).forward(Float32Array.from(samples[0]!), 1));
   const maxDiff = Math.max(...got.map((v, i) => Math.abs(v - want[i]!)));
