@@ -180,7 +180,7 @@ async function main(): Promise<void> {
   const check = await fetch(`${url}/v2/models/mnist/infer`, {
     method: 'POST',
     headers,
-    body: bodies[0] as string | Uint8Array,
+    body: typeof bodies[0] === 'string' ? bodies[0] : new Uint8Array(bodies[0]!),
   });
   const got = ((await check.json()) as { outputs: { data: number[] }[] }).outputs[0]!.data;
   const want = Array.from(new MnistMlp(1234).forward(Float32Array.from(samples[0]!), 1));
