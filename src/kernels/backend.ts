@@ -98,6 +98,29 @@ export interface FusedKernels {
   matmulBias?(a: TypedArray, b: TypedArray, bias: TypedArray, out: TypedArray, dims: MatmulDims): boolean;
   /** In place x += alpha * y (Tensor.add_ with alpha) for contiguous x and y of one size and dtype. */
   axpy?(x: TypedArray, y: TypedArray, alpha: number): boolean;
+  /**
+   * SGD momentum step in place, as the composite buf = buf*momentum + d*(1-dampening); p += buf*(-lr),
+   * each product and sum rounded to the dtype. Contiguous p, d, buf of one size and dtype.
+   */
+  sgdMomentum?(
+    p: TypedArray,
+    d: TypedArray,
+    buf: TypedArray,
+    momentum: number,
+    dampening: number,
+    lr: number,
+  ): boolean;
+  /**
+   * Adam step in place (no amsgrad), as the composite m = m*b1 + g*(1-b1); v = v*b2 + (g*g)*(1-b2);
+   * p += (m / (sqrt(v)/bc2 + eps)) * (-stepSize). Contiguous p, g, m, v of one size and dtype.
+   */
+  adam?(
+    p: TypedArray,
+    g: TypedArray,
+    m: TypedArray,
+    v: TypedArray,
+    opts: { beta1: number; beta2: number; bc2: number; eps: number; stepSize: number },
+  ): boolean;
   /** ReLU's gradient, where(x > 0, g, 0), for contiguous g, x and out of one size. */
   reluBackward?(g: TypedArray, x: TypedArray, out: TypedArray): boolean;
 }

@@ -186,6 +186,20 @@ export class WasmBackend extends RefBackend {
     return t === 1 ? 1 : Math.min(4 * t, Math.ceil(n / BLOCK_ELEMS));
   }
 
+  /** Whether every array is float32 in wasm memory, all of one length (the fused kernels' operands). */
+  private wasmF32(arrays: readonly TypedArray[]): boolean {
+    const n = arrays[0]!.length;
+    return arrays.every((a) => a instanceof Float32Array && a.length === n && this.heap.owns(a));
+  }
+
+  /** float32 bit patterns of `values` (rounded as the composite's scalar tensors are), for int32 args. */
+  private floatBits(values: readonly number[]): number[] {
+    return values.map((v) => {
+      this.f32arg[0] = v;
+      return this.i32arg[0]!;
+    });
+  }
+
   /** Address of a contiguous input: in place when it lives in wasm memory, else a scratch copy. */
   private input(a: TypedArray, temps: number[]): number {
     if (this.heap.owns(a)) return a.byteOffset;
@@ -290,6 +304,34 @@ export class WasmBackend extends RefBackend {
         this.f32arg[0] = alpha;
         this.runBlocks('k_axpy', [x.byteOffset, y.byteOffset, n, this.i32arg[0]!], this.blocksFor(n));
       }
+      return true;
+    },
+    sgdMomentum: (p, d, buf, momentum, dampening, lr) => {
+      const arrays = [p, d, buf];
+      if (!this.wasmF32(arrays)) return false;
+      const n = p.length;
+      if (n > 0)
+        this.runBlocks(
+          'k_sgd_momentum',
+          [...arrays.map((a) => a.byteOffset), n, ...this.floatBits([momentum, 1 - dampening, -lr])],
+          this.blocksFor(n),
+        );
+      return true;
+    },
+    adam: (p, g, m, v, o) => {
+      const arrays = [p, g, m, v];
+      if (!this.wasmF32(arrays)) return false;
+      const n = p.length;
+      if (n > 0)
+        this.runBlocks(
+          'k_adam',
+          [
+            ...arrays.map((a) => a.byteOffset),
+            n,
+            ...this.floatBits([o.beta1, 1 - o.beta1, o.beta2, 1 - o.beta2, o.bc2, o.eps, -o.stepSize]),
+          ],
+          this.blocksFor(n),
+        );
       return true;
     },
     reluBackward: (g, x, out) => {

@@ -21,6 +21,8 @@ export const TASKS = [
   'k_reduce',
   'k_relu_bwd',
   'k_axpy',
+  'k_sgd_momentum',
+  'k_adam',
 ] as const;
 export type TaskName = (typeof TASKS)[number];
 

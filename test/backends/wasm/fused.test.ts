@@ -5,6 +5,7 @@ import { WasmBackend } from '../../../src/backends/wasm/backend.ts';
 import { fold3d } from '../../../src/backends/wasm/fold.ts';
 import * as ts from '../../../src/index.ts';
 import type { Pool2dAttrs } from '../../../src/kernels/backend.ts';
+import { adamStep_, sgdMomentumStep_ } from '../../../src/tensor/ops/updates.ts';
 import { assertClose, contiguousStrides, rand, view } from './helpers.ts';
 
 /*
@@ -213,7 +214,94 @@ describe('fused ops in the op layer', () => {
     try {
       const r = run('ref');
       const wsm = run('wasm');
-      r.forEach((v, i) => assertClose(wsm[i]!, v, 1e-5, 1e-5, `output/grad ${i}`));
+      r.forEach((v, i) => {
+        assertClose(wsm[i]!, v, 1e-5, 1e-5, `output/grad ${i}`);
+      });
+    } finally {
+      ts.setBackend(before);
+    }
+  });
+});
+
+describe('fused optimizer steps', () => {
+  const bits = (t: ts.Tensor) => Array.from(new Uint32Array(new Float32Array(t.toTypedArray()).buffer));
+  /** Counts calls of a fused kernel on the current backend, so the tests prove the fused path ran. */
+  const spy = (name: 'adam' | 'sgdMomentum') => {
+    const fused = ts.getBackend().fused;
+    const orig = fused?.[name];
+    const count = { n: 0 };
+    if (fused !== undefined && orig !== undefined)
+      (fused as Record<string, unknown>)[name] = (...a: unknown[]) => {
+        count.n++;
+        return (orig as (...x: unknown[]) => boolean)(...a);
+      };
+    const restore = () => {
+      if (fused !== undefined) (fused as Record<string, unknown>)[name] = orig;
+    };
+    return { count, restore };
+  };
+  const setup = (n: number, seed: number) => {
+    const g = new ts.Generator(seed);
+    return [0, 1, 2, 3].map(() => ts.randn([n], { generator: g }));
+  };
+
+  it('sgdMomentumStep_ gives the bits of mul_/add_ with alpha, on wasm and on ref', () => {
+    const before = ts.getBackend().name;
+    try {
+      for (const name of ['wasm', 'ref']) {
+        ts.setBackend(name);
+        const [p, d, buf] = setup(40003, 1);
+        const [p2, , buf2] = [p!.clone(), d, buf!.clone()];
+        const s1 = spy('sgdMomentum');
+        ts.noGrad(() => {
+          for (let s = 0; s < 3; s++) {
+            sgdMomentumStep_(p!, d!, buf!, { lr: 0.01, momentum: 0.9, dampening: 0.1 });
+            buf2!.mul_(0.9).add_(d!, 1 - 0.1);
+            p2!.add_(buf2!, -0.01);
+          }
+        });
+        s1.restore();
+        assert.equal(s1.count.n, name === 'wasm' ? 3 : 0);
+        assert.deepEqual(bits(buf!), bits(buf2!), `${name} buf`);
+        assert.deepEqual(bits(p!), bits(p2!), `${name} p`);
+      }
+    } finally {
+      ts.setBackend(before);
+    }
+  });
+
+  it('adamStep_ gives the bits of the composite Adam update (torch.optim.Adam, no amsgrad)', () => {
+    const before = ts.getBackend().name;
+    try {
+      ts.setBackend('wasm');
+      const [p, g, m0, v0] = setup(30011, 2);
+      const m = m0!.mul(0.1);
+      const v = v0!.mul(v0!).mul(0.01);
+      const [p2, m2, v2] = [p!.clone(), m.clone(), v.clone()];
+      const b1 = 0.9;
+      const b2 = 0.999;
+      const s1 = spy('adam');
+      ts.noGrad(() => {
+        for (let step = 1; step <= 3; step++) {
+          const opts = {
+            beta1: b1,
+            beta2: b2,
+            eps: 1e-8,
+            bc2: Math.sqrt(1 - b2 ** step),
+            stepSize: 1e-3 / (1 - b1 ** step),
+          };
+          adamStep_(p!, g!, m, v, opts);
+          m2.mul_(b1).add_(g!, 1 - b1);
+          v2.mul_(b2).add_(g!.mul(g!), 1 - b2);
+          const denom = v2.sqrt().div(opts.bc2).add_(opts.eps);
+          p2.add_(m2.div(denom), -opts.stepSize);
+        }
+      });
+      s1.restore();
+      assert.equal(s1.count.n, 3);
+      assert.deepEqual(bits(m), bits(m2), 'm');
+      assert.deepEqual(bits(v), bits(v2), 'v');
+      assert.deepEqual(bits(p!), bits(p2), 'p');
     } finally {
       ts.setBackend(before);
     }

@@ -228,3 +228,63 @@ EXPORT(k_axpy) void k_axpy(const int32_t *args, int tid, int nt) {
     wasm_v128_store(x + i, wasm_f32x4_add(wasm_v128_load(x + i), wasm_f32x4_mul(av, wasm_v128_load(y + i))));
   for (; i < e; i++) x[i] = x[i] + alpha * y[i];
 }
+
+/*
+ * SGD with momentum in one pass, the same rounded float32 steps as the composite
+ *   buf = buf * m + d * (1 - dampening);  p = p + buf * (-lr)
+ * args: p, d, buf, n, m, oneMinusDampening, negLr (floats as bits).
+ */
+EXPORT(k_sgd_momentum) void k_sgd_momentum(const int32_t *args, int tid, int nt) {
+  float *p = (float *)args[0], *buf = (float *)args[2];
+  const float *d = (const float *)args[1];
+  float m = argf(args, 4), c = argf(args, 5), nl = argf(args, 6);
+  int s, e;
+  share(args[3], 16, tid, nt, &s, &e);
+  f4 mv = wasm_f32x4_splat(m), cv = wasm_f32x4_splat(c), lv = wasm_f32x4_splat(nl);
+  int i = s;
+  for (; i + 4 <= e; i += 4) {
+    f4 b = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(buf + i), mv), wasm_f32x4_mul(wasm_v128_load(d + i), cv));
+    wasm_v128_store(buf + i, b);
+    wasm_v128_store(p + i, wasm_f32x4_add(wasm_v128_load(p + i), wasm_f32x4_mul(b, lv)));
+  }
+  for (; i < e; i++) {
+    float b = buf[i] * m + d[i] * c;
+    buf[i] = b;
+    p[i] = p[i] + b * nl;
+  }
+}
+
+/*
+ * Adam in one pass, the same rounded float32 steps as the composite (torch.optim.Adam without amsgrad):
+ *   m = m*b1 + g*(1-b1);  v = v*b2 + (g*g)*(1-b2);  p = p + (m / (sqrt(v)/bc2 + eps)) * (-stepSize)
+ * args: p, g, m, v, n, b1, 1-b1, b2, 1-b2, bc2, eps, -stepSize (floats as bits).
+ */
+EXPORT(k_adam) void k_adam(const int32_t *args, int tid, int nt) {
+  float *p = (float *)args[0], *m = (float *)args[2], *v = (float *)args[3];
+  const float *g = (const float *)args[1];
+  float b1 = argf(args, 5), c1 = argf(args, 6), b2 = argf(args, 7), c2 = argf(args, 8), bc2 = argf(args, 9),
+        eps = argf(args, 10), ns = argf(args, 11);
+  int s, e;
+  share(args[4], 16, tid, nt, &s, &e);
+  f4 b1v = wasm_f32x4_splat(b1), c1v = wasm_f32x4_splat(c1), b2v = wasm_f32x4_splat(b2), c2v = wasm_f32x4_splat(c2),
+     bcv = wasm_f32x4_splat(bc2), ev = wasm_f32x4_splat(eps), nv = wasm_f32x4_splat(ns);
+  int i = s;
+  for (; i + 4 <= e; i += 4) {
+    f4 gv = wasm_v128_load(g + i);
+    f4 mm = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + i), b1v), wasm_f32x4_mul(gv, c1v));
+    f4 vv = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(v + i), b2v), wasm_f32x4_mul(wasm_f32x4_mul(gv, gv), c2v));
+    wasm_v128_store(m + i, mm);
+    wasm_v128_store(v + i, vv);
+    f4 den = wasm_f32x4_add(wasm_f32x4_div(wasm_f32x4_sqrt(vv), bcv), ev);
+    wasm_v128_store(p + i, wasm_f32x4_add(wasm_v128_load(p + i), wasm_f32x4_mul(wasm_f32x4_div(mm, den), nv)));
+  }
+  for (; i < e; i++) {
+    float gi = g[i];
+    float mi = m[i] * b1 + gi * c1;
+    float vi = v[i] * b2 + (gi * gi) * c2;
+    m[i] = mi;
+    v[i] = vi;
+    float den = __builtin_sqrtf(vi) / bc2 + eps;
+    p[i] = p[i] + (mi / den) * ns;
+  }
+}
