@@ -19,7 +19,7 @@ function normalise(m: ts.data.Mnist): ts.Tensor {
   return ts.tensor(x, { shape: [m.length, 784] });
 }
 
-const train = await ts.data.loadMnist({ split: 'train', flatten: true, limit: quick ? 1000 : undefined });
+const train = await ts.data.loadMnist({ split: 'train', flatten: true, limit: quick ? 2000 : undefined });
 const test = await ts.data.loadMnist({ split: 'test', flatten: true, limit: quick ? 500 : undefined });
 const xTrain = normalise(train);
 const yTrain = ts.tensor(train.labels, { dtype: 'int32' });

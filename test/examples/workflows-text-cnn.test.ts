@@ -16,8 +16,6 @@ interface ResultLine {
   workflow: string;
   metrics: Record<string, number>;
   samplesPerSec: number;
-  perEpoch: { epoch: number; loss: number; testAccuracy: number }[];
-  quick: boolean;
 }
 
 function runExample(file: string): { lines: string[]; result: ResultLine } {
@@ -31,35 +29,42 @@ function runExample(file: string): { lines: string[]; result: ResultLine } {
   return { lines, result: JSON.parse(lines.at(-1)!) as ResultLine };
 }
 
-function checkResult(res: ResultLine, workflow: string, metricKeys: string[]): void {
+function checkResult(lines: string[], res: ResultLine, workflow: string, metricKeys: string[]): void {
+  assert.deepEqual(Object.keys(res), ['workflow', 'metrics', 'samplesPerSec']);
   assert.equal(res.workflow, workflow);
-  assert.equal(res.quick, true);
   assert.deepEqual(Object.keys(res.metrics).sort(), [...metricKeys].sort());
   for (const k of metricKeys) assert.ok(Number.isFinite(res.metrics[k]), `${k} = ${res.metrics[k]}`);
   assert.ok(res.metrics.accuracy! >= 0 && res.metrics.accuracy! <= 1);
   assert.ok(res.samplesPerSec > 0 && Number.isFinite(res.samplesPerSec));
-  assert.equal(res.perEpoch.length, 1);
+  // Test metrics after every epoch (one epoch in a quick run), then the summary over epochs.
+  assert.ok(lines.some((l) => /^epoch 1\/1: .*test accuracy \d\.\d{4}/.test(l)));
+  assert.ok(lines.some((l) => /^test accuracy after each epoch: \d\.\d{4}; wall time/.test(l)));
+  assert.ok(lines.some((l) => /samples\/s/.test(l)));
 }
 
 describe('examples --quick end with the JSON result line', { concurrency: 1 }, () => {
   it('workflow 3: spam-transformer', () => {
     const { lines, result } = runExample('spam-transformer.ts');
-    checkResult(result, 'spam-transformer', ['accuracy', 'precision', 'recall', 'f1', 'loss']);
-    assert.ok(lines.some((l) => /^epoch 1\/1: .*test accuracy/.test(l)));
-    assert.ok(lines.some((l) => /samples\/s/.test(l)));
+    checkResult(lines, result, 'spam-transformer', [
+      'accuracy',
+      'precision',
+      'recall',
+      'f1',
+      'roc_auc',
+      'loss',
+    ]);
   });
 
   it('workflow 4: cnn-mnist', () => {
-    const { result } = runExample('cnn-mnist.ts');
-    checkResult(result, 'cnn-mnist', ['accuracy', 'macroF1', 'loss']);
+    const { lines, result } = runExample('cnn-mnist.ts');
+    checkResult(lines, result, 'cnn-mnist', ['accuracy', 'f1_macro', 'loss']);
     // 1,000 images for one epoch already beat chance by far (a broken model stays near 0.1).
     assert.ok(result.metrics.accuracy! > 0.4, `accuracy ${result.metrics.accuracy}`);
   });
 
   it('workflow 5: spam-lstm', () => {
     const { lines, result } = runExample('spam-lstm.ts');
-    checkResult(result, 'spam-lstm', ['accuracy', 'precision', 'recall', 'f1', 'loss']);
-    assert.ok(lines.some((l) => /^epoch 1\/1: .*test accuracy/.test(l)));
+    checkResult(lines, result, 'spam-lstm', ['accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'loss']);
   });
 });
 
