@@ -69,7 +69,13 @@ function pad(s: string, n: number, right = false): string {
   return right ? s.padStart(n) : s.padEnd(n);
 }
 
-function renderRows(header: string[], rows: string[][]): string {
+/** An aligned text table, or a Markdown table (for docs/benchmarks.md) when `md`. */
+function renderRows(header: string[], rows: string[][], md = false): string {
+  if (md) {
+    const line = (r: string[]) => `| ${r.join(' | ')} |`;
+    const rule = `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`;
+    return [line(header), rule, ...rows.map(line)].join('\n');
+  }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => pad(c, widths[i]!, i > 0)).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
@@ -92,7 +98,7 @@ const COMPARED = [
 ];
 
 /** The main table: one row per compared figure, one column per framework setting (medians). */
-export function renderTable(figs: readonly Figure[], allThreads: number): string {
+export function renderTable(figs: readonly Figure[], allThreads: number, md = false): string {
   const cols = columns(allThreads);
   const rows: string[][] = [];
   for (const name of COMPARED) {
@@ -120,7 +126,7 @@ export function renderTable(figs: readonly Figure[], allThreads: number): string
   const parts: string[] = [];
   if (rows.length > 0) parts.push(renderRows(['figure', 'unit', ...cols.map((c) => c.title)], rows));
   if (otherRows.length > 0)
-    parts.push(renderRows(['figure', 'unit', 'value', 'framework', 'threads'], otherRows));
+    parts.push(renderRows(['figure', 'unit', 'value', 'framework', 'threads'], otherRows, md));
   return parts.join('\n\n');
 }
 
@@ -161,7 +167,7 @@ export function ratios(figs: readonly Figure[], allThreads: number): Figure[] {
   return out;
 }
 
-export function renderRatios(rs: readonly Figure[]): string {
+export function renderRatios(rs: readonly Figure[], md = false): string {
   const byKey = new Map<string, Map<string, number | null>>();
   const peers: string[] = [];
   for (const r of rs) {
@@ -177,7 +183,7 @@ export function renderRatios(rs: readonly Figure[]): string {
     return [name, threads, ...peers.map((p) => (m.has(p) ? `${(m.get(p) ?? Number.NaN).toFixed(2)}x` : '-'))];
   });
   if (rows.length === 0) return '';
-  return renderRows(['figure', 'TS threads', ...peers.map((p) => `vs ${p}`)], rows);
+  return renderRows(['figure', 'TS threads', ...peers.map((p) => `vs ${p}`)], rows, md);
 }
 
 export interface TargetCheck {
@@ -252,10 +258,11 @@ export function checkTargets(figs: readonly Figure[], allThreads: number): Targe
   return out;
 }
 
-export function renderTargets(ts: readonly TargetCheck[]): string {
+export function renderTargets(ts: readonly TargetCheck[], md = false): string {
   if (ts.length === 0) return '';
   return renderRows(
     ['target', 'measured', 'goal', 'result'],
     ts.map((t) => [t.label, formatValue(t.value, t.unit), t.target, t.note]),
+    md,
   );
 }

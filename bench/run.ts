@@ -7,7 +7,7 @@
  *   npm run bench -- --only mlp        only jobs whose id contains the substring (e.g. gemm, tfjs, t1)
  *   npm run bench -- --quick           short windows: a smoke test, figures indicative only
  *   npm run bench -- --no-tfjs --no-torch
- *   npm run bench -- --from run.jsonl  re-render a saved --json run
+ *   npm run bench -- --from run.jsonl [--markdown]  re-render a saved --json run
  *
  * Each workload runs in its own child process: the thread count (TENSORSCRIPT_THREADS, torch's pools)
  * is fixed when a backend starts, and peak RSS then belongs to one workload.
@@ -185,19 +185,20 @@ export function render(
   o: RunOptions,
   notes: readonly string[],
   errors: readonly string[],
+  md = false,
 ): string {
   const threads = o.threads;
   const lines = [
     `TensorScript benchmarks (${o.quick ? 'quick: short windows, indicative only' : 'medians over several timed windows after warm-up'}), ${threads} threads max, ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`,
     '',
-    renderTable(figs, threads),
+    renderTable(figs, threads, md),
     '',
     '* PyTorch at N threads: best of its OpenMP/OpenBLAS pool settings (see --json for each).',
   ];
-  const rt = renderRatios(ratios(figs, threads));
+  const rt = renderRatios(ratios(figs, threads), md);
   if (rt !== '')
     lines.push('', 'Speed ratios (TensorScript speed / peer speed; > 1 means TensorScript is faster):', rt);
-  const tg = renderTargets(checkTargets(figs, threads));
+  const tg = renderTargets(checkTargets(figs, threads), md);
   if (tg !== '') lines.push('', 'Issue 3 targets (TensorScript):', tg);
   for (const f of figs.filter((x) => x.value === null))
     lines.push(`note: ${f.framework} ${f.backend} ${f.name}: ${f.error}`);
@@ -228,7 +229,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Figure)
       .filter((f) => f.kind !== 'ratio');
-    process.stdout.write(`${render(saved, o, notes, [])}\n`);
+    process.stdout.write(`${render(saved, o, notes, [], argv.includes('--markdown'))}\n`);
     return 0;
   }
   // Look for torch only when some PyTorch job is selected (importing it takes a second or two).
