@@ -239,7 +239,7 @@ describe('tensorscript on MNIST images and text folders', () => {
     };
     for (const [cls, texts] of Object.entries(docs)) {
       mkdirSync(join(root, cls), { recursive: true });
-      texts.forEach((t, i) => writeFileSync(join(root, cls, `${i}.txt`), t));
+      for (const [i, t] of texts.entries()) writeFileSync(join(root, cls, `${i}.txt`), t);
     }
     const cfg = join(dir, 'text.yaml');
     writeFileSync(
