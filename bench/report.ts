@@ -124,7 +124,7 @@ export function renderTable(figs: readonly Figure[], allThreads: number, md = fa
     f.threads === undefined ? '' : String(f.threads),
   ]);
   const parts: string[] = [];
-  if (rows.length > 0) parts.push(renderRows(['figure', 'unit', ...cols.map((c) => c.title)], rows));
+  if (rows.length > 0) parts.push(renderRows(['figure', 'unit', ...cols.map((c) => c.title)], rows, md));
   if (otherRows.length > 0)
     parts.push(renderRows(['figure', 'unit', 'value', 'framework', 'threads'], otherRows, md));
   return parts.join('\n\n');
