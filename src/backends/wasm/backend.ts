@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { DType, TypedArray } from '../../core/dtype.ts';
 import { fail } from '../../core/errors.ts';
 import type {
+  ArgReduceOp,
   BinaryOp,
   Conv2dAttrs,
   FusedKernels,
@@ -760,6 +761,26 @@ export class WasmBackend extends RefBackend {
     }
     if (out.length === 0) return;
     this.run('k_reduce', [code, x.byteOffset, outer, reduce, inner, out.byteOffset], x.length >= PAR_ELEMS);
+  }
+
+  override argReduce(
+    op: ArgReduceOp,
+    x: TypedArray,
+    outer: number,
+    reduce: number,
+    inner: number,
+    out: Int32Array,
+  ): void {
+    if (!(x instanceof Float32Array) || !this.heap.owns(x) || !this.heap.owns(out) || reduce === 0) {
+      super.argReduce(op, x, outer, reduce, inner, out);
+      return;
+    }
+    if (out.length === 0) return;
+    this.runBlocks(
+      'k_argreduce',
+      [op === 'argmax' ? 0 : 1, x.byteOffset, outer, reduce, inner, out.byteOffset],
+      this.blocksFor(x.length),
+    );
   }
 
   // ---- indexing -------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ export const TASKS = [
   'k_axpy',
   'k_sgd_momentum',
   'k_adam',
+  'k_argreduce',
 ] as const;
 export type TaskName = (typeof TASKS)[number];
 

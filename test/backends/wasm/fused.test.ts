@@ -140,6 +140,29 @@ for (const { label, backend: wasm } of configs) {
       assert.deepEqual(Array.from(iW), Array.from(iR));
     });
 
+    it('argmax/argmin match the reference: first index on ties, first NaN wins, any layout', () => {
+      for (const [outer, red, inner] of [
+        [1, 10, 1],
+        [100, 10, 1],
+        [3, 17, 65],
+        [1, 100000, 1],
+        [70000, 3, 1],
+        [2, 1, 5],
+      ] as [number, number, number][]) {
+        const n = outer * red * inner;
+        const x = rand(wasm, n);
+        for (let i = 0; i < n; i += 5) x[i] = 0.25; // ties
+        for (let i = 7; i < n; i += 97) x[i] = Number.NaN;
+        for (const op of ['argmax', 'argmin'] as const) {
+          const outW = wasm.alloc('int32', outer * inner) as Int32Array;
+          const outR = ref.alloc('int32', outer * inner) as Int32Array;
+          wasm.argReduce(op, x, outer, red, inner, outW);
+          ref.argReduce(op, x, outer, red, inner, outR);
+          assert.deepEqual(Array.from(outW), Array.from(outR), `${op} ${outer}x${red}x${inner}`);
+        }
+      }
+    });
+
     it('tasks split into many blocks give the same bits as one thread', () => {
       const one = configs[0]!.backend;
       const n = 300001;

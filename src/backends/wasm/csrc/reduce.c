@@ -58,3 +58,32 @@ EXPORT(k_reduce) void k_reduce(const int32_t *a, int tid, int nt) {
     }
   }
 }
+
+/*
+ * argmax/argmin of a contiguous float32 [outer, R, inner] into int32 [outer, inner]: the first index of
+ * the extreme; a NaN counts as the extreme (the first NaN wins), as in PyTorch and the reference kernel.
+ * args: op (0 argmax, 1 argmin), x, outer, R, inner, out. Blocks split outer rows, or inner columns.
+ */
+EXPORT(k_argreduce) void k_argreduce(const int32_t *a, int tid, int nt) {
+  int op = a[0], outer = a[2], R = a[3], inner = a[4];
+  const float *x = (const float *)a[1];
+  int32_t *out = (int32_t *)a[5];
+  int o0 = 0, o1 = outer, c0 = 0, c1 = inner;
+  if (outer >= nt || inner < 64) share(outer, 1, tid, nt, &o0, &o1);
+  else share(inner, 16, tid, nt, &c0, &c1);
+  for (int o = o0; o < o1; o++) {
+    for (int c = c0; c < c1; c++) {
+      const float *xp = x + (long)o * R * inner + c;
+      float best = xp[0];
+      int bi = 0;
+      for (int r = 1; r < R && best == best; r++) {
+        float v = xp[(long)r * inner];
+        if ((op == 0 ? v > best : v < best) || v != v) {
+          best = v;
+          bi = r;
+        }
+      }
+      out[(long)o * inner + c] = bi;
+    }
+  }
+}
