@@ -14,7 +14,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkTargets, ratios, renderRatios, renderTable, renderTargets } from './report.ts';
@@ -247,16 +247,27 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const figs: Figure[] = [];
   const errors: string[] = [];
+  // Other processes share the cores: the 1-minute load average before and after says how noisy a run was.
+  const load = (when: string): Figure => ({
+    name: `machine.load_${when}`,
+    value: loadavg()[0]!,
+    unit: 'load',
+    framework: 'machine',
+    cores: availableParallelism(),
+  });
+  const emit = (f: Figure) => {
+    figs.push(f);
+    if (json) process.stdout.write(`${JSON.stringify(f)}\n`);
+  };
+  emit(load('start'));
   for (const job of jobs) {
     log(`[bench] ${job.id} ...`);
     const r = await runJob(job);
     log(`[bench] ${job.id} done in ${(r.ms / 1000).toFixed(1)} s${r.error ? ` (FAILED: ${r.error})` : ''}`);
     if (r.error !== undefined) errors.push(`${job.id}: ${r.error}`);
-    for (const f of r.figs) {
-      figs.push(f);
-      if (json) process.stdout.write(`${JSON.stringify(f)}\n`);
-    }
+    for (const f of r.figs) emit(f);
   }
+  emit(load('end'));
   const rs = ratios(figs, threads);
   if (json) {
     for (const r of rs) process.stdout.write(`${JSON.stringify(r)}\n`);

@@ -13,7 +13,12 @@ test('npm run bench -- --quick --json --only tensorscript:gemm prints only JSON 
   );
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
-  const figs = lines.map((l) => JSON.parse(l) as Figure);
+  const all = lines.map((l) => JSON.parse(l) as Figure);
+  assert.deepEqual(
+    all.filter((f) => f.framework === 'machine').map((f) => f.name),
+    ['machine.load_start', 'machine.load_end'],
+  );
+  const figs = all.filter((f) => f.framework !== 'machine');
   const names = figs.map((f) => f.name);
   for (const size of ['256^3', '1024^3', '128x784x500'])
     assert.ok(names.includes(`gemm ${size}`), names.join());
