@@ -79,7 +79,15 @@ async function childServer(): Promise<void> {
   });
   const port = Number(new URL(server.url!).port);
   process.on('message', async (m: { type: string }) => {
-    if (m.type === 'rss') {
+    if (m.type === 'heap') {
+      // Live heap after a full collection: what would grow if requests leaked.
+      (globalThis as { gc?: () => void }).gc?.();
+      process.send!({
+        type: 'heap',
+        heapUsed: process.memoryUsage().heapUsed,
+        rss: process.memoryUsage().rss,
+      });
+    } else if (m.type === 'rss') {
       const cpu = process.cpuUsage();
       process.send!({
         type: 'rss',
@@ -121,6 +129,7 @@ async function main(): Promise<void> {
     execArgv: [
       '--import',
       'tsx',
+      '--expose-gc',
       ...(process.env.LOADTEST_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
       // Extra V8/Node flags for the server process, e.g. LOADTEST_NODE_FLAGS=--max-semi-space-size=32
       ...(process.env.LOADTEST_NODE_FLAGS ?? '').split(' ').filter(Boolean),
@@ -198,6 +207,7 @@ async function main(): Promise<void> {
   console.error(`[loadtest] warm-up ${args.warmup} s`);
   await run({ ...base, duration: Number(args.warmup) });
   console.error(`[loadtest] measuring ${args.duration} s over ${args.connections} connections`);
+  const heapBefore = await ask<{ heapUsed: number; rss: number }>(child, 'heap');
   const before = await ask<{ rss: number; cpuMs: number; backend: string }>(child, 'rss');
   const genCpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -212,6 +222,7 @@ async function main(): Promise<void> {
   const wallMs = performance.now() - t0;
   const genCpu = process.cpuUsage(genCpu0);
   rssSamples.push(after.rss);
+  const heapAfter = await ask<{ heapUsed: number; rss: number }>(child, 'heap');
   const metrics = await (await fetch(`${url}/metrics`)).text();
   const batchCount = Number(/tensorscript_batch_size_count\{[^}]*\} (\d+)/.exec(metrics)?.[1] ?? 0);
   const batchSum = Number(/tensorscript_batch_size_sum\{[^}]*\} (\d+)/.exec(metrics)?.[1] ?? 0);
@@ -246,13 +257,17 @@ async function main(): Promise<void> {
       max: Number(mb(Math.max(...rssSamples))),
       perSecond: rssSamples.map((v) => Number(mb(v))),
     },
+    // After a full GC before and after the measured run: growth here would be a leak.
+    heapAfterGcMiB: { start: Number(mb(heapBefore.heapUsed)), end: Number(mb(heapAfter.heapUsed)) },
+    rssAfterGcMiB: { start: Number(mb(heapBefore.rss)), end: Number(mb(heapAfter.rss)) },
   };
   console.log(JSON.stringify(report, null, 2));
   console.log(
     `\n${report.requestsPerSecond} req/s, p50 ${report.latencyMs.p50} ms, p99 ${report.latencyMs.p99} ms, ` +
       `${report.errors} errors, ${report.non2xx} non-2xx, mean batch ${report.meanBatchSize}, ` +
       `CPU server ${report.cpuPercent.server}% / generator ${report.cpuPercent.loadGenerator}%, ` +
-      `RSS ${report.rssMiB.afterWarmup} -> ${report.rssMiB.end} MiB (range ${report.rssMiB.min}-${report.rssMiB.max})`,
+      `RSS ${report.rssMiB.afterWarmup} -> ${report.rssMiB.end} MiB (range ${report.rssMiB.min}-${report.rssMiB.max}), ` +
+      `heap after GC ${report.heapAfterGcMiB.start} -> ${report.heapAfterGcMiB.end} MiB`,
   );
   if (args.json) writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
   if (report.errors > 0 || report.non2xx > 0) process.exitCode = 1;
