@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { fail } from '../../core/errors.ts';
 import type { WasmMemory, WasmModule } from './wasm-api.ts';
 import { WORKER_SOURCE } from './worker-source.ts';
 
@@ -35,26 +36,29 @@ const FN = 2;
 const ARGS = 3;
 const NBLOCKS = 4;
 const READY = 5;
-const NEXT = 6;
+/** Unclaimed blocks [front, end) as (end << 16) | front; 0 (empty) between tasks. */
+const RANGE = 6;
 const SLEEPERS = 7;
-/** The block counter's value between tasks: any claim from it is out of range. */
-const CLOSED = 1 << 30;
+const MAX_BLOCKS = 0x7fff;
 
 /**
  * A fixed pool of worker threads over the backend's shared memory. `run` is synchronous and splits a
- * task into blocks that threads claim from a shared atomic counter (dynamic scheduling): the calling
- * thread publishes the task, wakes sleeping workers, then claims blocks itself like any worker, so a
- * worker the OS has not scheduled yet never stalls it - the caller simply does that worker's blocks.
- * It then waits (spin, then Atomics.wait) only for blocks a worker has actually claimed (counted in DONE). Each block
- * runs `task(args, block, blocks, thread)`; kernels partition their work by block, and kernels with
- * scratch index it by block (at most `size` blocks for those) or by thread (0 = the caller). Workers are unref'd so they never keep the
- * process alive. There is one pool per backend and kernels never dispatch from inside a task, so there
- * is no nested parallelism.
+ * task into blocks that threads claim from a shared range (dynamic scheduling): the calling thread
+ * publishes the task, wakes sleeping workers, then claims blocks itself, so a worker the OS has not
+ * scheduled yet never stalls it - the caller simply does that worker's blocks. It then waits (spin,
+ * then Atomics.wait) only for blocks a worker has actually claimed (counted in DONE). The caller claims
+ * from the front of the range and workers from the back, so with punctual workers each thread gets the
+ * same blocks every time (the same slice of a weight matrix stays in its core's cache). Each block runs
+ * `task(args, block, blocks, thread)`; kernels partition their work by block, and kernels with scratch
+ * index it by block (at most `size` blocks for those) or by thread (0 = the caller). Workers are
+ * unref'd so they never keep the process alive. There is one pool per backend and kernels never
+ * dispatch from inside a task, so there is no nested parallelism.
  *
- * Why it is safe to join late: the caller closes the counter (CLOSED) when its task is done and, for the
- * next task, writes the task, args and block count before reopening the counter at 0, so a claim below
- * the block count always belongs to the task now published; the caller returns only when every block
- * is done, so no block of a finished task is still running when the next one is published.
+ * Why it is safe to join late: a claim is a compare-exchange on the range word; the caller empties the
+ * range when its task is done and, for the next task, writes the task, args and block count before
+ * storing the new range, and a worker reads them only after its claim succeeded, so a claimed block
+ * always belongs to the task now published. The caller returns only when every block is done, so no
+ * block of a finished task is still running when the next one is published.
  */
 export class ThreadPool {
   private readonly ctl: Int32Array;
@@ -70,7 +74,7 @@ export class ThreadPool {
     spinMs = 0.1,
   ) {
     this.ctl = new Int32Array(memory.buffer, ctrlPtr, 8);
-    Atomics.store(this.ctl, NEXT, CLOSED);
+    Atomics.store(this.ctl, RANGE, 0);
     this.local = Object.fromEntries(TASKS.map((t) => [t, exports[t] as TaskFn])) as Record<TaskName, TaskFn>;
     stackTops.forEach((stackTop, i) => {
       const w = new Worker(WORKER_SOURCE, {
@@ -124,21 +128,24 @@ export class ThreadPool {
       for (let b = 0; b < blocks; b++) fn(args, b, blocks, 0);
       return;
     }
+    if (blocks > MAX_BLOCKS) fail('wasm.pool', `at most ${MAX_BLOCKS} blocks per task, got ${blocks}`);
     const c = this.ctl;
     c[FN] = TASKS.indexOf(task);
     c[ARGS] = args;
     c[NBLOCKS] = blocks;
     Atomics.store(c, DONE, 0);
-    Atomics.store(c, NEXT, 0);
+    Atomics.store(c, RANGE, blocks << 16);
     Atomics.add(c, GEN, 1);
     if (Atomics.load(c, SLEEPERS) > 0) Atomics.notify(c, GEN);
     for (;;) {
-      const b = Atomics.add(c, NEXT, 1);
-      if (b >= blocks) break;
+      const v = Atomics.load(c, RANGE);
+      const b = v & 0xffff;
+      if (b >= v >>> 16) break;
+      if (Atomics.compareExchange(c, RANGE, v, v + 1) !== v) continue;
       fn(args, b, blocks, 0);
       Atomics.add(c, DONE, 1);
     }
-    Atomics.store(c, NEXT, CLOSED);
+    Atomics.store(c, RANGE, 0);
     // Blocks still running belong to workers that are running (or were preempted): spin a little, then
     // sleep until the worker that completes the last block wakes us, so a worker sharing our core can run.
     let spins = 0;

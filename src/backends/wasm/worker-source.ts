@@ -3,9 +3,9 @@
  * resolution. Each worker instantiates the same kernel module on the same shared memory with its own
  * stack, then loops: spin on the generation counter for a while (a kernel is usually dispatched again
  * within microseconds during training), then sleep in Atomics.wait; on a new generation, join the task
- * and claim blocks from the shared counter until none are left (see pool.ts for the protocol).
+ * and claim blocks from the back of the shared range until none are left (see pool.ts for the protocol).
  * Control block (Int32 slots): 0 generation, 1 blocks done, 2 task index, 3 args pointer,
- * 4 block count, 5 workers ready, 6 next block, 7 sleeping workers.
+ * 4 block count, 5 workers ready, 6 unclaimed range (end << 16 | front), 7 sleeping workers.
  */
 export const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
@@ -33,10 +33,13 @@ for (;;) {
   }
   seen = g;
   for (;;) {
-    const b = Atomics.add(c, 6, 1);
+    const v = Atomics.load(c, 6);
+    const f = v & 0xffff;
+    const e = v >>> 16;
+    if (f >= e) break;
+    if (Atomics.compareExchange(c, 6, v, ((e - 1) << 16) | f) !== v) continue;
     const nb = Atomics.load(c, 4);
-    if (b >= nb) break;
-    fns[c[2]](c[3], b, nb, tid);
+    fns[c[2]](c[3], e - 1, nb, tid);
     if (Atomics.add(c, 1, 1) + 1 === nb) Atomics.notify(c, 1);
   }
 }

@@ -163,6 +163,18 @@ for (const { label, backend: wasm } of configs) {
       }
     });
 
+    it('back-to-back multi-block tasks run every block exactly once (the claiming protocol)', () => {
+      const n = 40000; // 3 blocks
+      const x = wasm.alloc('float32', n);
+      const y = wasm.alloc('float32', n);
+      y.fill(1);
+      for (let r = 0; r < 400; r++) wasm.fused.axpy!(x, y, 1);
+      assert.ok(
+        x.every((v) => v === 400),
+        `got ${x.find((v) => v !== 400)}`,
+      );
+    });
+
     it('tasks split into many blocks give the same bits as one thread', () => {
       const one = configs[0]!.backend;
       const n = 300001;
