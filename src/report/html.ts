@@ -103,7 +103,11 @@ export function reportHtml(
       '<h2>Details</h2>',
       table(
         ['key', 'value'],
-        Object.entries(extra).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+        // JSON.stringify(undefined) is undefined, not a string: show such values as the word.
+        Object.entries(extra).map(([k, v]) => [
+          k,
+          typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v)),
+        ]),
       ),
     );
   }

@@ -39,9 +39,10 @@ test('multiclass report: every metric, per class rows, curves and charts', async
     scores,
     classNames: names,
     history: history(6),
-    extra: { model: 'mlp' },
+    extra: { model: 'mlp', note: undefined, epochs: 6 },
   });
   const json = JSON.parse(readFileSync(r.jsonPath, 'utf8'));
+  assert.match(readFileSync(join(outDir, 'report.html'), 'utf8'), /<td>undefined<\/td>/);
   const yPred = scores.map((row) => row.indexOf(Math.max(...row)));
   assert.equal(json.metrics.accuracy, m.accuracyScore(yTrue, scores));
   assert.equal(json.metrics.f1_macro, m.f1Score(yTrue, yPred, { average: 'macro' }));
