@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as ts from '../index.ts';
 import { loadConfig } from './config.ts';
@@ -235,20 +235,10 @@ function usageError(cmd: string, msg: string, io: CliIO): number {
   return 2;
 }
 
-/**
- * Registers the project's model classes (src/models: SimpleCnn, text classifiers) so configs can name them.
- * Once src/index.ts exports the model zoo this import is a no-op (the module is already loaded).
- */
-async function registerModelZoo(): Promise<void> {
-  const zoo = join(PACKAGE_ROOT, 'src', 'models', 'index.ts');
-  if (existsSync(zoo)) await import(pathToFileURL(zoo).href);
-}
-
 /** Runs the CLI with the given arguments (without node and script); returns the exit code. */
 export async function main(argv: readonly string[], io: CliIO = defaultIO): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
-    await registerModelZoo();
     switch (cmd) {
       case undefined:
       case '-h':
