@@ -94,6 +94,16 @@ function is4Byte(a: TypedArray): a is Float32Array | Int32Array {
   return a instanceof Float32Array || a instanceof Int32Array;
 }
 
+/** Whether `strides` lay `shape` out row-major without gaps (size-1 dims may have any stride). */
+function denseStrides(shape: readonly number[], strides: readonly number[]): boolean {
+  let want = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] !== 1 && strides[d] !== want) return false;
+    want *= shape[d]!;
+  }
+  return true;
+}
+
 function prod(s: readonly number[], lo = 0, hi = s.length): number {
   let p = 1;
   for (let i = lo; i < hi; i++) p *= s[i]!;
@@ -728,15 +738,18 @@ export class WasmBackend extends RefBackend {
     const geo = this.argsPtr + 64;
     const i32 = this.heap.i32;
     const g = geo >> 2;
-    for (let d = 0; d < nd; d++) {
-      i32[g + d] = src.shape[d]!;
-      i32[g + 8 + d] = src.strides[d]!;
-      i32[g + 16 + d] = dst.strides[d]!;
+    // Both contiguous (a clone): one flat run, which the kernel copies with memory.copy.
+    const flat = denseStrides(src.shape, src.strides) && denseStrides(src.shape, dst.strides);
+    const n = flat ? 1 : nd;
+    for (let d = 0; d < n; d++) {
+      i32[g + d] = flat ? size : src.shape[d]!;
+      i32[g + 8 + d] = flat ? 1 : src.strides[d]!;
+      i32[g + 16 + d] = flat ? 1 : dst.strides[d]!;
     }
-    this.run(
+    this.runBlocks(
       'k_copy32',
-      [this.viewPtr(src, 4), this.viewPtr(dst, 4), nd, geo, geo + 32, geo + 64],
-      size >= PAR_ELEMS,
+      [this.viewPtr(src, 4), this.viewPtr(dst, 4), n, geo, geo + 32, geo + 64],
+      flat ? this.blocksFor(size) : size >= PAR_ELEMS ? this.pool.threads : 1,
     );
   }
 

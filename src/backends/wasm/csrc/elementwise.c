@@ -168,6 +168,11 @@ EXPORT(k_copy32) void k_copy32(const int32_t *args, int tid, int nt) {
   int s0, e0;
   share(shape[0], 1, tid, nt, &s0, &e0);
   if (nd == 1) {
+    if (ss[0] == 1 && ds[0] == 1) {
+      /* contiguous (a clone, or a gradient kept by backward): bulk memory.copy */
+      if (e0 > s0) __builtin_memcpy(dst + s0, src + s0, (unsigned long)(e0 - s0) * 4);
+      return;
+    }
     for (int i = s0; i < e0; i++) dst[(long)i * ds[0]] = src[(long)i * ss[0]];
     return;
   }
@@ -184,7 +189,7 @@ EXPORT(k_copy32) void k_copy32(const int32_t *args, int tid, int nt) {
       const int32_t *sp = src + so;
       int32_t *dp = dst + dof;
       if (sin == 1 && din == 1) {
-        for (int i = 0; i < inner; i++) dp[i] = sp[i];
+        __builtin_memcpy(dp, sp, (unsigned long)inner * 4);
       } else {
         for (int i = 0; i < inner; i++) dp[(long)i * din] = sp[(long)i * sin];
       }
