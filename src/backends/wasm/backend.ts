@@ -140,6 +140,10 @@ export class WasmBackend extends RefBackend {
     this.ex = inst.exports as unknown as Record<string, Fn>;
     const heapBase = (inst.exports.__heap_base as WasmGlobal).value as number;
     this.heap = new WasmHeap(heapBase, memory);
+    const zeroBytes = this.ex.zero_bytes!;
+    this.heap.zero = (ptr, bytes) => {
+      zeroBytes(ptr, bytes);
+    };
     const ctrl = this.heap.allocBytes(64);
     new Int32Array(memory.buffer, ctrl, 16).fill(0);
     this.argsPtr = this.heap.allocBytes(1024);

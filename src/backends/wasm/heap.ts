@@ -98,10 +98,18 @@ export class WasmHeap {
     list.push(ptr);
   }
 
+  /**
+   * Zeroes `bytes` bytes at `ptr`. The backend installs a wasm `memory.fill`: TypedArray.fill on shared
+   * memory is about 10x slower in V8 (3.8 ms vs 0.4 ms for 1.4M floats).
+   */
+  zero: (ptr: number, bytes: number) => void = (ptr, bytes) => {
+    new Uint8Array(this.buf, ptr, bytes).fill(0);
+  };
+
   /** A zero-filled typed array of `size` elements living in wasm memory. */
   alloc(dtype: DType, size: number): TypedArray {
     const a = this.allocUninit(dtype, size);
-    a.fill(0);
+    if (a.byteLength > 0) this.zero(a.byteOffset, a.byteLength);
     return a;
   }
 

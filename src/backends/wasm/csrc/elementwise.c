@@ -293,3 +293,6 @@ EXPORT(k_adam) void k_adam(const int32_t *args, int tid, int nt) {
     p[i] = p[i] + (mi / den) * ns;
   }
 }
+
+/* Zeroes n bytes at p with memory.fill (TypedArray.fill on shared memory is ~10x slower in V8). */
+EXPORT(zero_bytes) void zero_bytes(void *p, int n) { __builtin_memset(p, 0, (unsigned long)n); }
