@@ -1,7 +1,7 @@
 // Dynamic batching and the limits around it, through HTTP on loopback.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { errorOf, get, inferBody, post, SUITE, start } from './helpers.ts';
+import { errorOf, gate, get, inferBody, post, SUITE, start, waitUntil } from './helpers.ts';
 import { assertClose, smallDense } from './models.ts';
 
 type Outputs = { outputs: { data: number[]; shape: number[] }[] };
@@ -93,34 +93,46 @@ describe('serve: dynamic batching', SUITE, () => {
 describe('serve: limits', SUITE, () => {
   it('answers 503 with Retry-After when the model queue is full', async () => {
     const model = smallDense();
-    model.delayMs = 300;
+    const busy = gate();
+    model.gate = busy.promise;
     const { server, url } = await start({
       models: [model],
       batching: { maxBatchSize: 1, maxQueueDelayMs: 0, maxQueueSize: 2 },
       retryAfterSeconds: 2,
     });
     try {
+      // One request holds the model; two may wait; the other three are refused at once.
       const first = post(`${url}/v2/models/dense/infer`, inferBody([[1, 2, 3]]));
-      while (model.calls.length === 0) await new Promise((r) => setTimeout(r, 5));
-      const rest = await Promise.all(
-        Array.from({ length: 5 }, () => post(`${url}/v2/models/dense/infer`, inferBody([[1, 2, 3]]))),
+      await waitUntil(() => model.calls.length === 1);
+      let answered = 0;
+      const rest = Array.from({ length: 5 }, () =>
+        post(`${url}/v2/models/dense/infer`, inferBody([[1, 2, 3]])).then((a) => {
+          answered++;
+          return a;
+        }),
       );
-      const full = rest.filter((a) => a.status === 503);
-      assert.equal(full.length, 3, rest.map((a) => a.status).join(','));
+      await waitUntil(() => answered === 3);
+      assert.equal(answered, 3, 'three requests were refused while the model was busy');
+      busy.open();
+      const answers = await Promise.all(rest);
+      const full = answers.filter((a) => a.status === 503);
+      assert.equal(full.length, 3, answers.map((a) => a.status).join(','));
       for (const a of full) {
         assert.equal(a.headers.get('retry-after'), '2');
         assert.match(errorOf(a), /queue is full \(2 requests waiting\)/);
       }
-      assert.equal(rest.filter((a) => a.status === 200).length, 2);
+      assert.equal(answers.filter((a) => a.status === 200).length, 2);
       assert.equal((await first).status, 200);
     } finally {
+      busy.open();
       await server.close();
     }
   });
 
   it('answers 503 with Retry-After beyond the server-wide concurrency limit', async () => {
     const model = smallDense();
-    model.delayMs = 300;
+    const busy = gate();
+    model.gate = busy.promise;
     const { server, url } = await start({
       models: [model],
       maxInFlight: 2,
@@ -128,18 +140,26 @@ describe('serve: limits', SUITE, () => {
     });
     try {
       const first = post(`${url}/v2/models/dense/infer`, inferBody([[1, 2, 3]]));
-      while (model.calls.length === 0) await new Promise((r) => setTimeout(r, 5));
-      const rest = await Promise.all(
-        Array.from({ length: 3 }, () => post(`${url}/v2/models/dense/infer`, inferBody([[1, 2, 3]]))),
+      await waitUntil(() => model.calls.length === 1);
+      let answered = 0;
+      const rest = Array.from({ length: 3 }, () =>
+        post(`${url}/v2/models/dense/infer`, inferBody([[1, 2, 3]])).then((a) => {
+          answered++;
+          return a;
+        }),
       );
-      assert.deepEqual(rest.map((a) => a.status).sort(), [200, 503, 503]);
-      const refused = rest.find((a) => a.status === 503)!;
+      await waitUntil(() => answered === 2);
+      busy.open();
+      const answers = await Promise.all(rest);
+      assert.deepEqual(answers.map((a) => a.status).sort(), [200, 503, 503]);
+      const refused = answers.find((a) => a.status === 503)!;
       assert.equal(refused.headers.get('retry-after'), '1');
       assert.match(errorOf(refused), /limit of 2 concurrent inference requests/);
       assert.equal((await first).status, 200);
       // Slots are given back: the server takes requests again.
       assert.equal((await post(`${url}/v2/models/dense/infer`, inferBody([[1, 2, 3]]))).status, 200);
     } finally {
+      busy.open();
       await server.close();
     }
   });

@@ -71,3 +71,18 @@ export function errorOf(a: Answer): string {
     throw new Error(`expected a JSON error body, got ${a.status} ${JSON.stringify(a.text)}`);
   return e;
 }
+
+/** Polls `cond` every 5 ms until it holds or `ms` pass (then the caller's assertions say what went wrong). */
+export async function waitUntil(cond: () => boolean, ms = 5_000): Promise<void> {
+  const end = performance.now() + ms;
+  while (!cond() && performance.now() < end) await new Promise((r) => setTimeout(r, 5));
+}
+
+/** A promise and the function that resolves it. */
+export function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((r) => {
+    open = r;
+  });
+  return { promise, open };
+}

@@ -1,7 +1,7 @@
 // Loading new versions under load and graceful shutdown.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { errorOf, get, inferBody, post, SUITE, start } from './helpers.ts';
+import { errorOf, get, inferBody, post, SUITE, start, waitUntil } from './helpers.ts';
 import { DenseModel } from './models.ts';
 
 type Reply = { model_version: string; outputs: { data: number[] }[] };
@@ -120,8 +120,9 @@ describe('serve: graceful shutdown', SUITE, () => {
     const pending = Array.from({ length: 5 }, (_, i) =>
       post(`${url}/v2/models/dense/infer`, inferBody([[i, 0, 0]])),
     );
-    while (model.calls.length === 0) await new Promise((r) => setTimeout(r, 5));
-    await new Promise((r) => setTimeout(r, 20)); // let the rest arrive and queue
+    const entry = server.repository.resolve('test', 'dense');
+    // Close only once all five were received (computed or queued).
+    await waitUntil(() => model.calls.reduce((a, b) => a + b, 0) + entry.batcher.depth === 5);
     let rowsDoneAtClose = -1;
     const closing = server.close().then(() => {
       rowsDoneAtClose = model.calls.reduce((a, b) => a + b, 0);

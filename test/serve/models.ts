@@ -12,6 +12,8 @@ export class DenseModel implements ServedModel {
   disposed = false;
   /** Milliseconds each call waits before answering (simulates a slower model). */
   delayMs = 0;
+  /** When set, every call waits for this promise: tests hold the model busy for exactly as long as they need. */
+  gate: Promise<void> | undefined;
 
   constructor(
     readonly name: string,
@@ -57,6 +59,7 @@ export class DenseModel implements ServedModel {
     const rows = x.shape[0]!;
     this.calls.push(rows);
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    if (this.gate !== undefined) await this.gate;
     return { y: { data: this.forward(x.data as Float32Array, rows), shape: [rows, this.outF] } };
   }
 
