@@ -39,6 +39,8 @@ const READY = 5;
 /** Unclaimed blocks [front, end) as (end << 16) | front; 0 (empty) between tasks. */
 const RANGE = 6;
 const SLEEPERS = 7;
+/** Blocks that threw on a worker (a wasm trap) since the caller last looked. */
+const FAILED = 8;
 const MAX_BLOCKS = 0x7fff;
 
 /**
@@ -73,7 +75,7 @@ export class ThreadPool {
     stackTops: readonly number[],
     spinMs = 0.1,
   ) {
-    this.ctl = new Int32Array(memory.buffer, ctrlPtr, 8);
+    this.ctl = new Int32Array(memory.buffer, ctrlPtr, 16);
     Atomics.store(this.ctl, RANGE, 0);
     this.local = Object.fromEntries(TASKS.map((t) => [t, exports[t] as TaskFn])) as Record<TaskName, TaskFn>;
     stackTops.forEach((stackTop, i) => {
@@ -137,23 +139,36 @@ export class ThreadPool {
     Atomics.store(c, RANGE, blocks << 16);
     Atomics.add(c, GEN, 1);
     if (Atomics.load(c, SLEEPERS) > 0) Atomics.notify(c, GEN);
-    for (;;) {
-      const v = Atomics.load(c, RANGE);
-      const b = v & 0xffff;
-      if (b >= v >>> 16) break;
-      if (Atomics.compareExchange(c, RANGE, v, v + 1) !== v) continue;
-      fn(args, b, blocks, 0);
-      Atomics.add(c, DONE, 1);
+    // A block that throws (a wasm trap) must not leave blocks of this task running into the next one:
+    // close the range, wait for every block that was claimed, then report.
+    let failure: unknown;
+    let lost = 0;
+    try {
+      for (;;) {
+        const v = Atomics.load(c, RANGE);
+        const b = v & 0xffff;
+        if (b >= v >>> 16) break;
+        if (Atomics.compareExchange(c, RANGE, v, v + 1) !== v) continue;
+        fn(args, b, blocks, 0);
+        Atomics.add(c, DONE, 1);
+      }
+    } catch (e) {
+      failure = e;
+      lost = 1;
     }
-    Atomics.store(c, RANGE, 0);
+    const left = Atomics.exchange(c, RANGE, 0);
+    const claimed = blocks - Math.max(0, (left >>> 16) - (left & 0xffff)) - lost;
     // Blocks still running belong to workers that are running (or were preempted): spin a little, then
     // sleep until the worker that completes the last block wakes us, so a worker sharing our core can run.
     let spins = 0;
     for (;;) {
       const d = Atomics.load(c, DONE);
-      if (d >= blocks) break;
+      if (d >= claimed) break;
       if (++spins > 1000) Atomics.wait(c, DONE, d, 1);
     }
+    const workerFailures = Atomics.exchange(c, FAILED, 0);
+    if (failure !== undefined) throw failure;
+    if (workerFailures !== 0) fail('wasm', `kernel ${task} failed on a worker thread (a WebAssembly trap)`);
   }
 
   terminate(): Promise<number[]> {

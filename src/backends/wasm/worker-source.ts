@@ -5,7 +5,8 @@
  * within microseconds during training), then sleep in Atomics.wait; on a new generation, join the task
  * and claim blocks from the back of the shared range until none are left (see pool.ts for the protocol).
  * Control block (Int32 slots): 0 generation, 1 blocks done, 2 task index, 3 args pointer,
- * 4 block count, 5 workers ready, 6 unclaimed range (end << 16 | front), 7 sleeping workers.
+ * 4 block count, 5 workers ready, 6 unclaimed range (end << 16 | front), 7 sleeping workers,
+ * 8 blocks that threw (the caller reports them).
  */
 export const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
@@ -13,7 +14,7 @@ const { module, memory, ctrl, tid, stackTop, tasks, spinMs } = workerData;
 const inst = new WebAssembly.Instance(module, { env: { memory } });
 inst.exports.__stack_pointer.value = stackTop;
 const fns = tasks.map((n) => inst.exports[n]);
-const c = new Int32Array(memory.buffer, ctrl, 8);
+const c = new Int32Array(memory.buffer, ctrl, 16);
 let seen = Atomics.load(c, 0);
 Atomics.add(c, 5, 1);
 Atomics.notify(c, 5);
@@ -39,7 +40,12 @@ for (;;) {
     if (f >= e) break;
     if (Atomics.compareExchange(c, 6, v, ((e - 1) << 16) | f) !== v) continue;
     const nb = Atomics.load(c, 4);
-    fns[c[2]](c[3], e - 1, nb, tid);
+    try {
+      fns[c[2]](c[3], e - 1, nb, tid);
+    } catch {
+      inst.exports.__stack_pointer.value = stackTop; // a trap skips the C epilogue
+      Atomics.add(c, 8, 1);
+    }
     if (Atomics.add(c, 1, 1) + 1 === nb) Atomics.notify(c, 1);
   }
 }

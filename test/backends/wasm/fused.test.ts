@@ -175,6 +175,23 @@ for (const { label, backend: wasm } of configs) {
       );
     });
 
+    it('a kernel that traps in some block throws, and the pool keeps working', () => {
+      const heapBytes = (wasm.heap.memory.buffer as ArrayBuffer).byteLength;
+      const n = 1 << 20;
+      // The first half of the fill lies inside the memory, the second half past its end: the block
+      // that writes it traps, on whichever thread claims it.
+      const ptr = heapBytes - (n / 2) * 4;
+      const run = (wasm as unknown as { runBlocks(t: string, a: number[], b: number): void }).runBlocks.bind(
+        wasm,
+      );
+      assert.throws(() => run('k_fill32', [ptr, n, 0], 2), /wasm|memory access out of bounds/);
+      const x = wasm.alloc('float32', 40000);
+      const y = wasm.alloc('float32', 40000);
+      y.fill(2);
+      for (let r = 0; r < 50; r++) wasm.fused.axpy!(x, y, 1);
+      assert.ok(x.every((v) => v === 100));
+    });
+
     it('tasks split into many blocks give the same bits as one thread', () => {
       const one = configs[0]!.backend;
       const n = 300001;
