@@ -243,16 +243,18 @@ export function checkTargets(figs: readonly Figure[], allThreads: number): Targe
   atMost('MLP inference batch 64, median', ts('mlp.infer.b64.median'), 1.2);
   const live = ts('memory.epoch.live_growth');
   const rss = ts('memory.epoch.rss_growth');
+  const heap = ts('memory.epoch.heap_growth');
+  const signed = (v: number, digits: number) => `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`;
   if (live !== undefined && rss !== undefined && live.value !== null && rss.value !== null) {
     // Flat: no engine buffer outlives its step, and RSS moves by less than allocator noise.
     const met = live.value === 0 && rss.value < 16;
     out.push({
-      label: 'Memory over one MNIST epoch (after the first quarter)',
+      label: `Memory over ${rss.epochs ?? 1} MNIST epoch(s), after the first quarter`,
       value: rss.value,
       unit: 'MB',
       target: 'live buffers +0, RSS < +16 MB',
       met,
-      note: `${met ? 'met' : 'missed'}: live buffers ${live.value >= 0 ? '+' : ''}${live.value}, RSS ${rss.value >= 0 ? '+' : ''}${rss.value.toFixed(1)} MB`,
+      note: `${met ? 'met' : 'missed'}: live buffers ${signed(live.value, 0)}, RSS ${signed(rss.value, 1)} MB${heap?.value == null ? '' : `, heap ${signed(heap.value, 1)} MB`}`,
     });
   }
   return out;

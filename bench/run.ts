@@ -6,6 +6,7 @@
  *   npm run bench -- --json            one JSON object per line on stdout, nothing else
  *   npm run bench -- --only mlp        only jobs whose id contains the substring (e.g. gemm, tfjs, t1)
  *   npm run bench -- --quick           short windows: a smoke test, figures indicative only
+ *   npm run bench -- --full            the memory check over three epochs instead of one
  *   npm run bench -- --no-tfjs --no-torch
  *   npm run bench -- --from run.jsonl [--markdown]  re-render a saved --json run
  *
@@ -34,6 +35,8 @@ export interface Job {
 
 export interface RunOptions {
   quick: boolean;
+  /** Longer checks (the memory run over three epochs). */
+  full?: boolean;
   only?: string;
   tfjs: boolean;
   torch: boolean;
@@ -76,12 +79,11 @@ export function plan(o: RunOptions): Job[] {
     add(`tensorscript:cnn.train:t${t}`, node('train.ts', ['cnn', ...q], env));
     add(`tensorscript:mlp.infer:t${t}`, node('infer.ts', q, env));
   }
-  add(
-    `tensorscript:memory.epoch:t${o.threads}`,
-    node('train.ts', ['memory', ...q], {
-      TENSORSCRIPT_THREADS: String(o.threads),
-    }),
-  );
+  // --expose-gc: memory is sampled after a full GC. --full: three epochs instead of one.
+  const mem = node('train.ts', ['memory', '--epochs', o.full ? '3' : '1', ...q], {
+    TENSORSCRIPT_THREADS: String(o.threads),
+  });
+  add(`tensorscript:memory.epoch:t${o.threads}`, { ...mem, args: ['--expose-gc', ...mem.args] });
   add('tensorscript:data', node('job.ts', ['data', ...q]));
 
   if (o.tfjs) {
@@ -214,6 +216,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const threads = Number(process.env.TENSORSCRIPT_THREADS ?? availableParallelism());
   const o: RunOptions = {
     quick: argv.includes('--quick'),
+    full: argv.includes('--full'),
     only,
     tfjs: !argv.includes('--no-tfjs'),
     torch: !argv.includes('--no-torch'),

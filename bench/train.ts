@@ -40,39 +40,47 @@ export async function benchCnnTrain(ctx: EngineContext, quick: boolean): Promise
 }
 
 /**
- * Memory flatness over one full MNIST epoch of MLP training (600 steps of 100): RSS, V8 heap and the
- * engine's live buffer count are sampled every 100 steps and at the end of the first quarter; growth is
- * end minus quarter, so start-up (pools, JIT, optimizer state) is excluded but any per-step leak is not.
+ * Memory flatness over full MNIST epochs of MLP training (600 steps of 100 each; `--epochs N`, default
+ * 1): RSS, V8 heap and the engine's live buffer count are sampled every 100 steps and at the end of the
+ * first epoch's first quarter, each after a forced full GC when the process runs with --expose-gc (as
+ * bench/run.ts starts it), so garbage not yet collected is not mistaken for a leak. Growth is end minus
+ * quarter: start-up (pools, JIT, optimizer state) is excluded, any per-step leak is not.
  */
 export async function benchMemoryEpoch(ctx: EngineContext, quick: boolean): Promise<Figure[]> {
   const batch = 100;
+  const epochs = Number(argValue(process.argv, '--epochs', '1'));
   const batches = await Batches.load(batch, [784], quick ? 6000 : undefined);
   const { step } = mlpTrainer(batches);
-  const steps = batches.perEpoch;
-  const quarter = Math.floor(steps / 4);
+  const steps = batches.perEpoch * epochs;
+  const quarter = Math.floor(batches.perEpoch / 4);
   const every = quick ? 10 : 100;
+  const gc = (globalThis as { gc?: () => void }).gc;
   const samples: { step: number; rss: number; heap: number; live: number }[] = [];
   const sample = (i: number) => {
+    gc?.();
     const m = process.memoryUsage();
     samples.push({ step: i, rss: m.rss / 2 ** 20, heap: m.heapUsed / 2 ** 20, live: ts.memoryStats.live });
   };
   sample(0);
-  const t0 = performance.now();
+  let busy = 0;
   for (let i = 1; i <= steps; i++) {
+    const t0 = performance.now();
     step();
+    busy += performance.now() - t0;
     if (i % every === 0 || i === quarter || i === steps) sample(i);
   }
-  const secs = (performance.now() - t0) / 1000;
   const q = samples.find((s) => s.step === quarter)!;
   const end = samples[samples.length - 1]!;
-  const trace = samples.map((s) => `${s.step}:${s.rss.toFixed(0)}MB/${s.live}`).join(' ');
-  const common = { ...ctx, batch, steps };
+  const trace = samples
+    .map((s) => `${s.step}:${s.rss.toFixed(0)}MB/${s.heap.toFixed(1)}MB/${s.live}`)
+    .join(' ');
+  const common = { ...ctx, batch, steps, epochs, gc: gc !== undefined };
   return [
     { name: 'memory.epoch.rss_growth', value: end.rss - q.rss, unit: 'MB', ...common, trace },
     { name: 'memory.epoch.heap_growth', value: end.heap - q.heap, unit: 'MB', ...common },
     { name: 'memory.epoch.live_growth', value: end.live - q.live, unit: 'buffers', ...common },
     { name: 'memory.epoch.rss_end', value: end.rss, unit: 'MB', ...common },
-    { name: 'memory.epoch.train', value: (steps * batch) / secs, unit: 'samples/s', ...common },
+    { name: 'memory.epoch.train', value: (steps * batch) / (busy / 1000), unit: 'samples/s', ...common },
   ];
 }
 
