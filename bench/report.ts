@@ -60,7 +60,7 @@ function best(figs: readonly Figure[]): Figure | undefined {
 export function formatValue(v: number | null, unit: string): string {
   if (v === null || !Number.isFinite(v)) return 'n/a';
   if (unit === 'ms') return v < 10 ? v.toFixed(3) : v.toFixed(1);
-  if (unit === 'samples/s') return Math.round(v).toLocaleString('en-US');
+  if (unit === 'samples/s') return v < 10 ? v.toFixed(2) : Math.round(v).toLocaleString('en-US');
   if (Math.abs(v) >= 100) return v.toFixed(0);
   return v.toFixed(1);
 }

@@ -198,10 +198,17 @@ export function render(
     '* PyTorch at N threads: best of its OpenMP/OpenBLAS pool settings (see --json for each).',
   ];
   const rt = renderRatios(ratios(figs, threads), md);
+  // (Markdown needs a blank line between a paragraph and a table.)
+  const gap = md ? [''] : [];
   if (rt !== '')
-    lines.push('', 'Speed ratios (TensorScript speed / peer speed; > 1 means TensorScript is faster):', rt);
+    lines.push(
+      '',
+      'Speed ratios (TensorScript speed / peer speed; > 1 means TensorScript is faster):',
+      ...gap,
+      rt,
+    );
   const tg = renderTargets(checkTargets(figs, threads), md);
-  if (tg !== '') lines.push('', 'Issue 3 targets (TensorScript):', tg);
+  if (tg !== '') lines.push('', 'Issue 3 targets (TensorScript):', ...gap, tg);
   for (const f of figs.filter((x) => x.value === null))
     lines.push(`note: ${f.framework} ${f.backend} ${f.name}: ${f.error}`);
   for (const n of notes) lines.push(`note: ${n}`);
