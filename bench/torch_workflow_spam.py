@@ -1,0 +1,114 @@
+#!/usr/bin/python3
+"""Workflows 3 and 5 of issue 7 in PyTorch, on exactly the token ids TensorScript trains on.
+
+    /usr/bin/python3 bench/torch_workflow_spam.py [transformer|lstm] [--seed 42] [--epochs 5] [--threads 2]
+
+The data is produced by TensorScript itself (a node child process: loadSpamAssassin -> seeded stratified 80/20
+split -> WordTokenizer fitted on the training split, 10,000 ids -> 128 ids per message, post padding), so the
+comparison isolates the model and the training loop. Recipes as examples/spam-transformer.ts and
+examples/spam-lstm.ts: Embedding(10000, 128); transformer: one post-norm encoder block (4 heads, feed-forward 128,
+dropout 0.1) with src_key_padding_mask, mean over real tokens; LSTM: one layer of 128, output at the last real
+token; Linear(128, 2) logits, cross-entropy, Adam 1e-3, batch 32. Prints the test accuracy after every epoch and
+one JSON line {"workflow", "metrics", "samplesPerSec", "framework": "pytorch"}.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import time
+
+import torch
+import torch.nn as nn
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXPORT = """
+import * as ts from './src/index.ts';
+const seed = Number(process.argv[1]);
+const length = Number(process.argv[2]);
+const truncation = process.argv[3];
+const c = await ts.data.loadSpamAssassin();
+const sp = ts.data.trainTestSplit(c.texts.length, { testSize: 0.2, stratify: c.labels, seed });
+const texts = (idx) => [...idx].map((i) => c.texts[i]);
+const tok = new ts.data.WordTokenizer().fit(texts(sp.train), { maxSize: 10000 });
+const part = (idx) => ({ ids: [...tok.encodeBatch(texts(idx), { length, truncation }).ids], y: [...idx].map((i) => c.labels[i]) });
+process.stdout.write(JSON.stringify({ train: part(sp.train), test: part(sp.test) }));
+"""
+
+
+class Transformer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.Embedding(10000, 128)
+        layer = nn.TransformerEncoderLayer(128, 4, 128, dropout=0.1, batch_first=True)
+        self.encoder = nn.TransformerEncoder(layer, 1, enable_nested_tensor=False)
+        self.classifier = nn.Linear(128, 2)
+
+    def forward(self, ids):
+        pad = ids == 0
+        h = self.encoder(self.embedding(ids), src_key_padding_mask=pad)
+        real = (~pad).unsqueeze(-1).float()
+        return self.classifier((h * real).sum(1) / real.sum(1).clamp(min=1))
+
+
+class Lstm(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.Embedding(10000, 128)
+        self.lstm = nn.LSTM(128, 128, batch_first=True)
+        self.classifier = nn.Linear(128, 2)
+
+    def forward(self, ids):
+        out, _ = self.lstm(self.embedding(ids))
+        last = ((ids != 0).sum(1) - 1).clamp(min=0)
+        return self.classifier(out[torch.arange(ids.shape[0]), last])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('model', choices=['transformer', 'lstm'])
+    ap.add_argument('--seed', type=int, default=42)
+    ap.add_argument('--epochs', type=int, default=5)
+    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--length', type=int, default=128)
+    ap.add_argument('--truncation', choices=['post', 'pre'], default='post', help='post keeps the beginning')
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    out = subprocess.run(
+        ['node', '--import', 'tsx', '--input-type=module', '-e', EXPORT, str(a.seed), str(a.length), a.truncation],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    ).stdout
+    d = json.loads(out)
+    xtr = torch.tensor(d['train']['ids']).view(-1, a.length)
+    ytr = torch.tensor(d['train']['y'])
+    xte = torch.tensor(d['test']['ids']).view(-1, a.length)
+    yte = torch.tensor(d['test']['y'])
+    torch.manual_seed(a.seed)
+    model = Transformer() if a.model == 'transformer' else Lstm()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    seconds, seen, accs = 0.0, 0, []
+    for epoch in range(a.epochs):
+        model.train()
+        perm = torch.randperm(len(ytr))
+        t0 = time.perf_counter()
+        for s in range(0, len(ytr), 32):
+            idx = perm[s:s + 32]
+            loss = nn.functional.cross_entropy(model(xtr[idx]), ytr[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            seen += len(idx)
+        seconds += time.perf_counter() - t0
+        model.eval()
+        with torch.no_grad():
+            logits = torch.cat([model(xte[s:s + 64]) for s in range(0, len(yte), 64)])
+        acc = (logits.argmax(1) == yte).float().mean().item()
+        accs.append(acc)
+        print(f'epoch {epoch + 1}/{a.epochs}: test accuracy {acc:.4f}', flush=True)
+    print(json.dumps({
+        'workflow': f'spam-{a.model}', 'metrics': {'accuracy': accs[-1]}, 'samplesPerSec': seen / seconds,
+        'framework': 'pytorch', 'perEpochTestAccuracy': accs, 'threads': a.threads, 'length': a.length, 'truncation': a.truncation,
+    }))
+
+
+main()
