@@ -10,7 +10,6 @@
  */
 import { parseArgs } from 'node:util';
 import * as ts from '../src/index.ts';
-import { SimpleCnn } from '../src/models/index.ts';
 import { report, stopwatch } from './common.ts';
 
 const { values: args } = parseArgs({
@@ -36,7 +35,7 @@ console.log(`MNIST: train ${train.x.shape[0]}, test ${test.x.shape[0]}`);
 
 // ---- model ----
 ts.manualSeed(seed);
-const model = new SimpleCnn({
+const model = new ts.models.SimpleCnn({
   inChannels: 1,
   imageSize: 28,
   channels: [32, 64],

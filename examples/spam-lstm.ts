@@ -14,7 +14,6 @@
  */
 import { parseArgs } from 'node:util';
 import * as ts from '../src/index.ts';
-import { LstmTextClassifier } from '../src/models/index.ts';
 import { report, stopwatch } from './common.ts';
 
 const { values: args } = parseArgs({
@@ -52,7 +51,7 @@ console.log(
 
 // ---- model ----
 ts.manualSeed(seed);
-const model = new LstmTextClassifier(10000, {
+const model = new ts.models.LstmTextClassifier(10000, {
   embeddingDim: 128,
   hiddenSize: 128,
   numClasses: 2,

@@ -14,7 +14,6 @@
  */
 import { parseArgs } from 'node:util';
 import * as ts from '../src/index.ts';
-import { TransformerTextClassifier } from '../src/models/index.ts';
 import { report, stopwatch } from './common.ts';
 
 const { values: args } = parseArgs({
@@ -52,7 +51,7 @@ console.log(
 
 // ---- model ----
 ts.manualSeed(seed);
-const model = new TransformerTextClassifier(10000, {
+const model = new ts.models.TransformerTextClassifier(10000, {
   dModel: 128,
   nhead: 4,
   dimFeedforward: 128,

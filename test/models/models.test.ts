@@ -19,7 +19,9 @@ const { nn } = ts;
 /** [N, S] int32 ids, each row's real tokens followed by `pad` up to length s. */
 function ids(rows: number[][], s: number, pad = 0): ts.Tensor {
   const out = new Int32Array(rows.length * s).fill(pad);
-  rows.forEach((r, i) => out.set(r, i * s));
+  rows.forEach((r, i) => {
+    out.set(r, i * s);
+  });
   return ts.tensor(out, { shape: [rows.length, s], dtype: 'int32' });
 }
 
