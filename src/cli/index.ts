@@ -29,4 +29,9 @@ export {
   TabularPreprocessor,
   TextPreprocessor,
 } from './preprocess.ts';
+export {
+  parseServeTarget,
+  type ServedCheckpointSpec,
+  servedModelFromCheckpoint,
+} from './served-checkpoint.ts';
 export { resultLine, runTraining, type TrainRunOptions, type TrainRunResult } from './train-run.ts';

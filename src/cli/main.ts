@@ -12,6 +12,7 @@ import * as ts from '../index.ts';
 import { loadConfig } from './config.ts';
 import { runEvaluate } from './evaluate-run.ts';
 import { runPredict } from './predict-run.ts';
+import { parseServeTarget, servedModelFromCheckpoint } from './served-checkpoint.ts';
 import { resultLine, runTraining } from './train-run.ts';
 
 /** Where the package lives (for bench/ and package.json). */
@@ -33,12 +34,28 @@ Commands:
   train <config>                 train from a run config (YAML or JSON), save checkpoint and report
   evaluate <checkpoint>          evaluate a checkpoint on its test split or on --data
   predict <checkpoint> <input>   predictions for CSV/JSON/JSONL records, images or text files
+  serve <checkpoint>...          serve checkpoints over HTTP (Open Inference Protocol v2 + v1 predict)
   bench [args...]                run the benchmark suite (bench/run.ts), passing args through
   info                           version, backend, threads, SIMD flavour, Node version, layers
 
 Run 'tensorscript <command> --help' for a command's options. Docs: docs/cli.md`;
 
 const HELP: Record<string, string> = {
+  serve: `Usage: tensorscript serve <[name[:version]=]checkpoint>... [options]
+
+Serves training-run checkpoints: KServe v2 REST (GET /v2/health/live|ready, GET /v2/models/<name>,
+POST /v2/models/<name>[/versions/<v>]/infer with the preprocessed input tensor) and
+POST /v1/models/<name>/predict with raw records (CSV-schema objects, texts, base64 images), which go
+through the checkpoint's saved preprocessing. Name several versions of one model as name:1=dirA name:2=dirB.
+
+Options:
+  --host <addr>          listen address (default 127.0.0.1)
+  --port <n>             port (default 8080; 0 picks a free one)
+  --max-batch <n>        dynamic batching: largest batch (default 32)
+  --max-delay-ms <ms>    dynamic batching: longest wait for a batch to fill (default 2)
+  --api-key <key>        require this key (repeatable; also TENSORSCRIPT_API_KEYS, comma-separated)
+  --cors <origin>        allow this CORS origin (repeatable; CORS is off by default)
+  -h, --help             this help`,
   train: `Usage: tensorscript train <config.yaml|config.json> [options]
 
 Trains the model a run config describes (schema: docs/cli.md), shows a progress bar, saves
@@ -235,6 +252,50 @@ function usageError(cmd: string, msg: string, io: CliIO): number {
   return 2;
 }
 
+async function cmdServe(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'max-batch': { type: 'string' },
+      'max-delay-ms': { type: 'string' },
+      'api-key': { type: 'string', multiple: true },
+      cors: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return help('serve', io);
+  if (positionals.length === 0) return usageError('serve', 'expected at least one checkpoint directory', io);
+  const num = (v: string | undefined, name: string, dflt: number) => {
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0)
+      throw new ts.TensorScriptError('serve', `--${name} must be a non-negative number, got "${v}"`);
+    return n;
+  };
+  const envKeys = (process.env.TENSORSCRIPT_API_KEYS ?? '').split(',').filter((k) => k.length > 0);
+  const apiKeys = [...(values['api-key'] ?? []), ...envKeys];
+  const models = positionals.map((p) => servedModelFromCheckpoint(parseServeTarget(p)));
+  const server = await ts.serving.serve({
+    models,
+    host: values.host ?? '127.0.0.1',
+    port: num(values.port, 'port', 8080),
+    batching: {
+      maxBatchSize: num(values['max-batch'], 'max-batch', 32),
+      maxQueueDelayMs: num(values['max-delay-ms'], 'max-delay-ms', 2),
+    },
+    apiKeys: apiKeys.length > 0 ? apiKeys : undefined,
+    corsOrigins: values.cors,
+  });
+  io.out(`serving ${models.map((m) => `${m.name}:${m.version}`).join(', ')} at ${server.url}\n`);
+  await new Promise<void>((resolve) => {
+    server.app.server.once('close', () => resolve());
+  });
+  return 0;
+}
+
 /** Runs the CLI with the given arguments (without node and script); returns the exit code. */
 export async function main(argv: readonly string[], io: CliIO = defaultIO): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -258,6 +319,8 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
         return await cmdPredict(rest, io);
       case 'bench':
         return await cmdBench(rest, io);
+      case 'serve':
+        return await cmdServe(rest, io);
       case 'info':
         return cmdInfo(rest, io);
       default:
