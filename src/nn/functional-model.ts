@@ -61,7 +61,9 @@ export class FunctionalModel extends Module<Tensor[], Tensor | Tensor[]> {
     this.#numInputs = inputs.length;
     this.#inputNames = inputs.map((t) => t.name);
     const index = new Map<SymbolicTensor, number>();
-    inputs.forEach((t, i) => index.set(t, i));
+    inputs.forEach((t, i) => {
+      index.set(t, i);
+    });
     const layerIndex = new Map<object, number>();
     // Post-order walk from the outputs gives a topological order of the layer calls.
     const visit = (t: SymbolicTensor, path: Set<SymbolicTensor>): number => {

@@ -77,9 +77,9 @@ test('a PyTorch-written state dict (I64 num_batches_tracked) loads with identica
   model.eval();
   const x = ts.tensor(ref.evalInput.data, { shape: ref.evalInput.shape });
   const y = model.call(x).toTypedArray();
-  ref.evalOutput.data.forEach((e: number, i: number) =>
-    assert.ok(Math.abs(y[i]! - e) <= 1e-5 + 1e-5 * Math.abs(e)),
-  );
+  ref.evalOutput.data.forEach((e: number, i: number) => {
+    assert.ok(Math.abs(y[i]! - e) <= 1e-5 + 1e-5 * Math.abs(e));
+  });
 });
 
 function withHeader(header: unknown, data: Uint8Array = new Uint8Array(0)): Uint8Array {

@@ -49,9 +49,9 @@ function pairs(
   if (Array.isArray(spec)) {
     if (!Array.isArray(out) || out.length !== spec.length)
       throw new Error(`${path}: expected ${spec.length} outputs`);
-    spec.forEach((s, i) =>
-      pairs(out[i], s, up === null ? null : (up as OutSpec[])[i]!, `${path}[${i}]`, acc),
-    );
+    spec.forEach((s, i) => {
+      pairs(out[i], s, up === null ? null : (up as OutSpec[])[i]!, `${path}[${i}]`, acc);
+    });
     return;
   }
   if (!(out instanceof ts.Tensor)) throw new Error(`${path}: expected a tensor`);
@@ -61,7 +61,9 @@ function pairs(
 function gradPairs(arg: Built, g: GradSpec, path: string, acc: [ts.Tensor, TensorData, string][]) {
   if (g === null) return;
   if (Array.isArray(g)) {
-    g.forEach((x, i) => gradPairs((arg as Built[])[i], x, `${path}[${i}]`, acc));
+    g.forEach((x, i) => {
+      gradPairs((arg as Built[])[i], x, `${path}[${i}]`, acc);
+    });
     return;
   }
   if ('shape' in g && 'data' in g) {
@@ -101,7 +103,9 @@ function runCase(c: GoldenCase, dt: ts.DType): void {
   }
   if (total !== null) total.backward();
   const grads: [ts.Tensor, TensorData, string][] = [];
-  c.grads.args.forEach((g, i) => gradPairs(args[i], g, `args[${i}]`, grads));
+  c.grads.args.forEach((g, i) => {
+    gradPairs(args[i], g, `args[${i}]`, grads);
+  });
   for (const [t, e, p] of grads) close(t.grad ?? t.zerosLike(), e, gradTol, `${c.name} grad ${p}`);
   const params = new Map(m.namedParameters());
   for (const [k, e] of Object.entries(c.grads.params)) {

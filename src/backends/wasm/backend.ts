@@ -30,6 +30,11 @@ export interface WasmBackendOptions {
    * machine takes CPU time from the caller (see docs/decisions/wasm-perf.md).
    */
   readonly spinMs?: number;
+  /**
+   * Run tasks on the calling thread alone for a while when the workers stop paying for themselves
+   * (a busy machine; see ThreadPool.account). Default true; tests turn it off to exercise the workers.
+   */
+  readonly adaptive?: boolean;
 }
 
 const UNARY_CODE: Partial<Record<UnaryOp, number>> = {
@@ -150,7 +155,15 @@ export class WasmBackend extends RefBackend {
     this.packPtr = this.heap.allocBytes(threads * this.ex.gemm_pack_floats!() * 4);
     const stackTops: number[] = [];
     for (let t = 1; t < threads; t++) stackTops.push(this.heap.allocBytes(STACK_BYTES) + STACK_BYTES);
-    this.pool = new ThreadPool(module, memory, inst.exports, ctrl, stackTops, opts.spinMs ?? 0.1);
+    this.pool = new ThreadPool(
+      module,
+      memory,
+      inst.exports,
+      ctrl,
+      stackTops,
+      opts.spinMs ?? 0.1,
+      opts.adaptive ?? true,
+    );
   }
 
   /** Threads once the pool has warmed up. */

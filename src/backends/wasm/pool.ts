@@ -42,6 +42,9 @@ const SLEEPERS = 7;
 /** Blocks that threw on a worker (a wasm trap) since the caller last looked. */
 const FAILED = 8;
 const MAX_BLOCKS = 0x7fff;
+/** Bounds of the periods tasks stay on the calling thread after dispatch stopped paying (see account). */
+const SOLO_MIN_MS = 50;
+const SOLO_MAX_MS = 2000;
 
 /**
  * A fixed pool of worker threads over the backend's shared memory. `run` is synchronous and splits a
@@ -74,6 +77,7 @@ export class ThreadPool {
     ctrlPtr: number,
     stackTops: readonly number[],
     spinMs = 0.1,
+    private readonly adaptive = true,
   ) {
     this.ctl = new Int32Array(memory.buffer, ctrlPtr, 16);
     Atomics.store(this.ctl, RANGE, 0);
@@ -126,7 +130,7 @@ export class ThreadPool {
    */
   run(task: TaskName, args: number, blocks: number): void {
     const fn = this.local[task];
-    if (blocks <= 1 || this.threads === 1) {
+    if (blocks <= 1 || this.threads === 1 || (this.soloUntil > 0 && performance.now() < this.soloUntil)) {
       for (let b = 0; b < blocks; b++) fn(args, b, blocks, 0);
       return;
     }
@@ -143,6 +147,8 @@ export class ThreadPool {
     // close the range, wait for every block that was claimed, then report.
     let failure: unknown;
     let lost = 0;
+    let mine = 0;
+    const t0 = performance.now();
     try {
       for (;;) {
         const v = Atomics.load(c, RANGE);
@@ -150,6 +156,7 @@ export class ThreadPool {
         if (b >= v >>> 16) break;
         if (Atomics.compareExchange(c, RANGE, v, v + 1) !== v) continue;
         fn(args, b, blocks, 0);
+        mine++;
         Atomics.add(c, DONE, 1);
       }
     } catch (e) {
@@ -160,15 +167,44 @@ export class ThreadPool {
     const claimed = blocks - Math.max(0, (left >>> 16) - (left & 0xffff)) - lost;
     // Blocks still running belong to workers that are running (or were preempted): spin a little, then
     // sleep until the worker that completes the last block wakes us, so a worker sharing our core can run.
+    const t1 = performance.now();
     let spins = 0;
     for (;;) {
       const d = Atomics.load(c, DONE);
       if (d >= claimed) break;
       if (++spins > 1000) Atomics.wait(c, DONE, d, 1);
     }
+    if (this.adaptive) this.account(mine, claimed - mine, t1 - t0, performance.now() - t1);
     const workerFailures = Atomics.exchange(c, FAILED, 0);
     if (failure !== undefined) throw failure;
     if (workerFailures !== 0) fail('wasm', `kernel ${task} failed on a worker thread (a WebAssembly trap)`);
+  }
+
+  /** Running estimate (ms, smoothed) of what the workers saved the caller per parallel task. */
+  private gain = 0;
+  /** Until this time (performance.now()), tasks run on the calling thread alone; 0 = never set. */
+  private soloUntil = 0;
+  /** How long the next solo period lasts: doubles while dispatch keeps failing to pay. */
+  private soloMs = SOLO_MIN_MS;
+
+  /**
+   * Keeps parallel dispatch only while it pays. The workers saved about (their blocks) x (the caller's
+   * time per block) and cost the time the caller then waited for them. On a busy machine the kernel
+   * shares CPU time between sessions (autogroups), not threads, so a second thread gains nothing and
+   * a worker descheduled mid-block makes the caller wait: tasks then run on the calling thread alone,
+   * for 50 ms, doubling up to 2 s while each new try fails and halving back when dispatch pays.
+   * Which thread runs a block never changes its result.
+   */
+  private account(mine: number, theirs: number, ownMs: number, waitMs: number): void {
+    const saved = mine > 0 ? (theirs * ownMs) / mine : ownMs + waitMs;
+    this.gain = 0.8 * this.gain + 0.2 * (saved - waitMs);
+    if (this.gain < 0) {
+      this.gain = 0;
+      this.soloUntil = performance.now() + this.soloMs;
+      this.soloMs = Math.min(SOLO_MAX_MS, this.soloMs * 2);
+    } else if (theirs > 0 && saved > waitMs) {
+      this.soloMs = Math.max(SOLO_MIN_MS, this.soloMs / 2);
+    }
   }
 
   terminate(): Promise<number[]> {

@@ -17,7 +17,7 @@ import { assertClose, contiguousStrides, rand, view } from './helpers.ts';
 const ref = new RefBackend();
 const configs = [
   { label: '1 thread', backend: new WasmBackend({ threads: 1 }) },
-  { label: '2 threads', backend: new WasmBackend({ threads: 2 }) },
+  { label: '2 threads', backend: new WasmBackend({ threads: 2, adaptive: false }) },
 ];
 
 before(async () => {
@@ -223,6 +223,43 @@ for (const { label, backend: wasm } of configs) {
     });
   });
 }
+
+describe('adaptive dispatch', () => {
+  it('goes solo when workers cost more than they save, backing off 50 ms -> 2 s, and recovers', async () => {
+    const be = new WasmBackend({ threads: 2 });
+    await be.ready();
+    try {
+      type Internals = {
+        soloUntil: number;
+        soloMs: number;
+        account(m: number, t: number, o: number, w: number): void;
+      };
+      const pool = (be as unknown as { pool: Internals }).pool;
+      // The worker did 1 block while the caller did 3 in 3 ms (saved ~1 ms) but the caller waited 10 ms.
+      const before = performance.now();
+      pool.account(3, 1, 3, 10);
+      assert.ok(pool.soloUntil >= before + 50, 'solo for 50 ms');
+      assert.equal(pool.soloMs, 100);
+      for (let i = 0; i < 10; i++) pool.account(3, 1, 3, 10);
+      assert.equal(pool.soloMs, 2000);
+      // Paying dispatch (saved 3 ms, no wait) halves the next solo period again.
+      pool.account(1, 3, 1, 0);
+      assert.equal(pool.soloMs, 1000);
+      // Results do not depend on who ran the blocks: solo now, same bits as before.
+      const n = 100000;
+      const a = rand(be, n);
+      const b = rand(be, n);
+      const o1 = be.alloc('float32', n);
+      const o2 = be.alloc('float32', n);
+      be.binary('mul', view(a, 'float32', [n]), view(b, 'float32', [n]), o1);
+      pool.soloUntil = 0;
+      be.binary('mul', view(a, 'float32', [n]), view(b, 'float32', [n]), o2);
+      assert.deepEqual(Array.from(o1), Array.from(o2));
+    } finally {
+      await be.terminate();
+    }
+  });
+});
 
 describe('fold3d', () => {
   it('prefers two levels, finds the per-channel three-level split, and gives up on irregular strides', () => {

@@ -18,7 +18,7 @@ const ref = new RefBackend();
 const allThreads = Math.max(2, availableParallelism());
 const configs = [
   { label: '1 thread', backend: new WasmBackend({ threads: 1 }) },
-  { label: `${allThreads} threads`, backend: new WasmBackend({ threads: allThreads }) },
+  { label: `${allThreads} threads`, backend: new WasmBackend({ threads: allThreads, adaptive: false }) },
 ];
 
 before(async () => {
