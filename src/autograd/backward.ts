@@ -1,6 +1,8 @@
 import { check, fail, fmtShape } from '../core/errors.ts';
 import { shapesEqual } from '../core/shape.ts';
+import { zeros } from '../tensor/creation.ts';
 import { keep } from '../tensor/lifecycle.ts';
+import { slice } from '../tensor/ops/views.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { noGrad } from './node.ts';
 import { gradRule } from './registry.ts';
@@ -61,6 +63,7 @@ export function backward(root: Tensor, gradient?: Tensor, retainGraph = false): 
   }
 
   const grads = new Map<Tensor, Tensor>();
+  const owned = new Set<Tensor>();
   grads.set(root, seed);
   noGrad(() => {
     for (let k = order.length - 1; k >= 0; k--) {
@@ -68,26 +71,27 @@ export function backward(root: Tensor, gradient?: Tensor, retainGraph = false): 
       const g = grads.get(t);
       if (g === undefined) continue;
       grads.delete(t);
+      // From here g may be handed by a rule to several inputs, so it is no longer safe to update in place.
+      owned.delete(g);
       const node = t.gradFn;
       if (node === null) {
         if (t.requiresGrad) accumulate(t, g);
         continue;
       }
-      const rule = gradRule(node.op);
-      if (rule === undefined) fail('backward', `no gradient rule for op '${node.op}'`);
-      const inGrads = rule(g, { inputs: node.inputs, out: t, attrs: node.attrs });
-      node.inputs.forEach((inp, j) => {
-        const gi = inGrads[j];
-        if (gi === null || gi === undefined || !inp.requiresGrad) return;
-        if (!shapesEqual(gi.shape, inp.shape)) {
-          fail(
-            'backward',
-            `gradient rule for '${node.op}' returned shape ${fmtShape(gi.shape)} for input ${j} of shape ${fmtShape(inp.shape)}`,
-          );
-        }
-        const prev = grads.get(inp);
-        grads.set(inp, prev === undefined ? gi : prev.add(gi));
-      });
+      if (node.op === 'slice' && node.inputs[0]!.requiresGrad) {
+        // Many slices of one tensor (an RNN reading its time steps) would each make a full-size
+        // sliceScatter and be summed pairwise: quadratic. Add each slice's gradient into one buffer.
+        const inp = node.inputs[0]!;
+        const a = node.attrs as { starts: number[]; steps: number[] };
+        const acc = ownedAccumulator(inp, g.dtype);
+        const stops = a.starts.map((st, i) => st + (g.shape[i]! - 1) * a.steps[i]! + 1);
+        if (g.size > 0) slice(acc, a.starts, stops, a.steps).addInPlace(g);
+      } else {
+        const rule = gradRule(node.op);
+        if (rule === undefined) fail('backward', `no gradient rule for op '${node.op}'`);
+        const inGrads = rule(g, { inputs: node.inputs, out: t, attrs: node.attrs });
+        addGrads(node.op, node.inputs, inGrads);
+      }
       if (t.retainsGrad) accumulate(t, g);
       if (!retainGraph) {
         node.inputs = [];
@@ -95,6 +99,39 @@ export function backward(root: Tensor, gradient?: Tensor, retainGraph = false): 
       }
     }
   });
+
+  /** The input's gradient as a buffer this pass owns (so later contributions can be added in place). */
+  function ownedAccumulator(inp: Tensor, dtype: Tensor['dtype']): Tensor {
+    const prev = grads.get(inp);
+    if (prev !== undefined && owned.has(prev)) return prev;
+    const acc = zeros(inp.shape, { dtype });
+    if (prev !== undefined) acc.addInPlace(prev);
+    owned.add(acc);
+    grads.set(inp, acc);
+    return acc;
+  }
+
+  function addGrads(op: string, inputs: readonly Tensor[], inGrads: (Tensor | null)[]): void {
+    inputs.forEach((inp, j) => {
+      const gi = inGrads[j];
+      if (gi === null || gi === undefined || !inp.requiresGrad) return;
+      if (!shapesEqual(gi.shape, inp.shape)) {
+        fail(
+          'backward',
+          `gradient rule for '${op}' returned shape ${fmtShape(gi.shape)} for input ${j} of shape ${fmtShape(inp.shape)}`,
+        );
+      }
+      const prev = grads.get(inp);
+      if (prev === undefined) grads.set(inp, gi);
+      else if (owned.has(prev)) prev.addInPlace(gi);
+      else {
+        // Rules may hand the same tensor to several inputs, so only sums made here are updated in place.
+        const sum = prev.add(gi);
+        owned.add(sum);
+        grads.set(inp, sum);
+      }
+    });
+  }
 }
 
 function accumulate(t: Tensor, g: Tensor): void {

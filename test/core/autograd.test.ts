@@ -71,3 +71,23 @@ describe('dropout', () => {
     assert.deepEqual(Array.from(x.grad!.toTypedArray()), Array.from(y.toTypedArray()));
   });
 });
+
+describe('gradient accumulation inside backward', () => {
+  it('many slices of one tensor accumulate into one buffer with the right values', () => {
+    const x = ts.randn([64, 8], { generator: new ts.Generator(4) }).requiresGrad_(true);
+    let s = ts.zeros([8]);
+    for (let t = 0; t < 64; t++) s = s.add(x.index([t]).mul(t + 1));
+    s.sum().backward();
+    const g = x.grad!.toTypedArray();
+    for (let t = 0; t < 64; t++) for (let j = 0; j < 8; j++) assert.equal(g[t * 8 + j], t + 1);
+  });
+  it('a gradient handed to two inputs is not updated in place through either', () => {
+    const a = ts.ones([3], { requiresGrad: true });
+    const b = ts.ones([3], { requiresGrad: true });
+    const c = a.add(b);
+    // a gets g from c (shared with b) plus a second contribution; b must keep only its own.
+    c.mul(2).add(a.mul(5)).sum().backward();
+    assert.deepEqual(a.grad!.toArray(), [7, 7, 7]);
+    assert.deepEqual(b.grad!.toArray(), [2, 2, 2]);
+  });
+});
