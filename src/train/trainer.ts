@@ -722,11 +722,15 @@ export class Trainer {
     const n = x.shape[0]!;
     this.module.train(false);
     try {
-      return scope(() => {
-        const outs: Tensor[] = [];
-        for (let s = 0; s < n; s += bs) outs.push(this.predictStep(x.narrow(0, s, Math.min(bs, n - s))));
-        return outs.length === 1 ? outs[0]!.contiguous() : noGrad(() => cat(outs, 0));
-      });
+      // Each batch in its own scope: only its output survives, not the intermediates of the whole set.
+      const outs: Tensor[] = [];
+      for (let s = 0; s < n; s += bs) {
+        outs.push(scope(() => this.predictStep(x.narrow(0, s, Math.min(bs, n - s))).contiguous()));
+      }
+      if (outs.length === 1) return outs[0]!;
+      const all = noGrad(() => cat(outs, 0));
+      for (const o of outs) o.dispose();
+      return all;
     } finally {
       this.module.train(true);
     }

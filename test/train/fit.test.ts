@@ -106,7 +106,7 @@ describe('compile / fit / evaluate / predict', () => {
     assert.equal(h.epoch.length, 2);
     assert.equal(live.length, 16);
     for (let i = 1; i < live.length; i++)
-      assert.equal(live[i], live[0], `live buffers after step ${i + 1}: ${live}`);
+      assert.equal(live[i], live[0], `live buffers after step ${i + 1}: ${live.join(',')}`);
     // predict and evaluate free their intermediates too.
     const before = ts.memoryStats.live;
     t.evaluate(data.x, data.y);
@@ -275,4 +275,18 @@ describe('compile / fit / evaluate / predict', () => {
       /the loss returned a scalar, so sample\/class weights cannot be applied/,
     );
   });
+});
+
+it('predict keeps only its output alive, batch by batch', () => {
+  const m = new ts.nn.Sequential(new ts.nn.Linear(8, 16), new ts.nn.ReLU(), new ts.nn.Linear(16, 2));
+  const tr = ts.train.compile(m, { optimizer: 'adam', loss: 'crossEntropy' });
+  const x = ts.randn([300, 8]);
+  const before = ts.memoryStats.live;
+  const y = tr.predict(x, { batchSize: 32 });
+  assert.deepEqual(y.shape, [300, 2]);
+  assert.equal(ts.memoryStats.live - before, 1);
+  const again = m.call(x);
+  const a = y.toTypedArray();
+  const b = ts.noGrad(() => again).toTypedArray();
+  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - b[i]!) < 1e-5);
 });
