@@ -3,7 +3,7 @@
  * PyTorch on the same work, then a table of medians, the speed ratios and the target check.
  *
  *   npm run bench                      readable table (progress on stderr)
- *   npm run bench -- --json            one JSON object per line on stdout, nothing else
+ *   npm run -s bench -- --json         one JSON object per line on stdout, nothing else (-s hides npm's banner)
  *   npm run bench -- --only mlp        only jobs whose id contains the substring (e.g. gemm, tfjs, t1)
  *   npm run bench -- --quick           short windows: a smoke test, figures indicative only
  *   npm run bench -- --full            the memory check over three epochs instead of one
