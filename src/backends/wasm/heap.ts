@@ -14,7 +14,8 @@ const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1
  */
 function sizeClass(bytes: number): number {
   if (bytes <= 1024) return Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
-  const p = 2 ** Math.floor(Math.log2(bytes));
+  // 2^floor(log2(bytes)) without floating point (bytes < 2^32: wasm32)
+  const p = 2 ** (31 - Math.clz32(bytes));
   const step = p / 4;
   return Math.ceil(bytes / step) * step;
 }

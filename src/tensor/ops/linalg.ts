@@ -131,30 +131,29 @@ function linearBias(x: Tensor, weight: Tensor, bias: Tensor): Tensor | null {
     !bias.isContiguous()
   )
     return null;
-  const wt = weight.mT;
-  const w = operand(wt, []);
   const m = x.size / Math.max(1, k);
   const out = uninit([...x.shape.slice(0, -1), n], x.dtype);
   const f = backend().fused?.matmulBias;
-  const done =
-    out.size === 0 ||
-    (f !== undefined &&
-      k > 0 &&
-      f(x.data, w.data.rawData().subarray(w.data.offset), bias.data, out.data, {
-        batch: 1,
-        m,
-        n,
-        k,
-        transA: false,
+  let done = out.size === 0;
+  if (!done && f !== undefined && k > 0) {
+    const dims = { batch: 1, m, n, k, transA: false, transB: true, strideA: 0, strideB: 0 };
+    if (weight.isContiguous()) {
+      // weight [n, k] row-major is weight^T transposed: no view tensor needed (the common case).
+      done = f(x.data, weight.data, bias.data, out.data, dims);
+    } else {
+      const wt = weight.mT;
+      const w = operand(wt, []);
+      done = f(x.data, w.data.rawData().subarray(w.data.offset), bias.data, out.data, {
+        ...dims,
         transB: w.trans,
-        strideA: 0,
-        strideB: 0,
-      }));
+      });
+      if (w.data !== wt) w.data.dispose();
+    }
+  }
   if (!done) {
     const y = noGrad(() => matmul(x, weight.mT).add(bias));
     out.data.set(y.data);
     y.dispose();
   }
-  if (w.data !== wt) w.data.dispose();
   return record('linear', [x, weight, bias], out);
 }
