@@ -54,3 +54,13 @@ describe('in-place updates outside a scope', () => {
     assert.equal(ts.memoryStats.live, base);
   });
 });
+
+describe('ops outside a scope', () => {
+  it('cat leaves only its output alive', () => {
+    const parts = [ts.ones([2, 3]), ts.zeros([1, 3])];
+    const before = ts.memoryStats.live;
+    const c = ts.noGrad(() => ts.cat(parts, 0));
+    assert.equal(ts.memoryStats.live, before + 1);
+    c.dispose();
+  });
+});

@@ -40,15 +40,19 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   shape[d] = total;
   const out = empty(shape, dtype);
   let pos = 0;
+  // Copies go through an untracked view of the output; every view made here is freed here, since cat
+  // also runs outside scopes (Trainer.predict joining batches).
+  const target = out.detach();
   for (const t of parts) {
     const n = t.shape[d]!;
     if (n > 0 && t.size > 0) {
-      const dst = narrow(out.detach(), d, pos, n);
+      const dst = narrow(target, d, pos, n);
       backend().copy(t.asView(), dst.asView());
       dst.dispose();
     }
     pos += n;
   }
+  target.dispose();
   return record('cat', parts, out, { dim: d, sizes: parts.map((t) => t.shape[d]!) });
 }
 
