@@ -2,6 +2,7 @@ import { check } from '../core/errors.ts';
 import { zerosLike } from '../tensor/creation.ts';
 import { keep } from '../tensor/lifecycle.ts';
 import { maximum } from '../tensor/ops/elementwise.ts';
+import { adamStep_ } from '../tensor/ops/updates.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { type GroupOptions, Optimizer, type ParamGroup, type ParamsInput } from './optimizer.ts';
 
@@ -69,6 +70,17 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
     if (this.decoupled) p.mul_(1 - g.lr * g.weightDecay);
     else if (g.weightDecay !== 0) gr = gr.add(p, g.weightDecay);
     const [b1, b2] = g.betas;
+    if (!g.amsgrad) {
+      // One fused pass where the backend has it; adamStep_'s fallback is this same arithmetic.
+      adamStep_(p, gr, st.expAvg, st.expAvgSq, {
+        beta1: b1,
+        beta2: b2,
+        eps: g.eps,
+        bc2: Math.sqrt(1 - b2 ** st.step),
+        stepSize: g.lr / (1 - b1 ** st.step),
+      });
+      return;
+    }
     st.expAvg.mul_(b1).add_(gr, 1 - b1);
     st.expAvgSq.mul_(b2).add_(gr.mul(gr), 1 - b2);
     const stepSize = g.lr / (1 - b1 ** st.step);

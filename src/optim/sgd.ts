@@ -1,5 +1,6 @@
 import { check } from '../core/errors.ts';
 import { keep } from '../tensor/lifecycle.ts';
+import { sgdMomentumStep_ } from '../tensor/ops/updates.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { type GroupOptions, Optimizer, type ParamGroup, type ParamsInput } from './optimizer.ts';
 
@@ -60,6 +61,10 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
       if (buf === undefined) {
         buf = keep(d.clone());
         st.momentumBuffer = buf;
+      } else if (!g.nesterov) {
+        // One fused pass where the backend has it (same arithmetic as below).
+        sgdMomentumStep_(p, d, buf, { lr: g.lr, momentum: g.momentum, dampening: g.dampening });
+        return;
       } else buf.mul_(g.momentum).add_(d, 1 - g.dampening);
       d = g.nesterov ? d.add(buf, g.momentum) : buf;
     }
