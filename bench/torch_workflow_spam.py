@@ -4,7 +4,8 @@
     /usr/bin/python3 bench/torch_workflow_spam.py [transformer|lstm] [--seed 42] [--epochs 5] [--threads 2]
 
 The data is produced by TensorScript itself (a node child process: loadSpamAssassin -> seeded stratified 80/20
-split -> WordTokenizer fitted on the training split, 10,000 ids -> 128 ids per message, post padding), so the
+split -> WordTokenizer fitted on the training split, 10,000 ids -> 128 ids per message, post padding, each long
+message keeping its LAST 128 tokens unless --truncation post), so the
 comparison isolates the model and the training loop. Recipes as examples/spam-transformer.ts and
 examples/spam-lstm.ts: Embedding(10000, 128); transformer: one post-norm encoder block (4 heads, feed-forward 128,
 dropout 0.1) with src_key_padding_mask, mean over real tokens; LSTM: one layer of 128, output at the last real
@@ -71,7 +72,7 @@ def main():
     ap.add_argument('--epochs', type=int, default=5)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--length', type=int, default=128)
-    ap.add_argument('--truncation', choices=['post', 'pre'], default='post', help='post keeps the beginning')
+    ap.add_argument('--truncation', choices=['post', 'pre'], default='pre', help='pre keeps the end (the examples), post the beginning')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     out = subprocess.run(

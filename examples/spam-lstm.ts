@@ -21,11 +21,16 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     epochs: { type: 'string' },
     seed: { type: 'string', default: '42' },
+    // 'pre' (default) keeps each long message's LAST seqLen tokens, 'post' its first (docs/workflows.md).
+    truncation: { type: 'string', default: 'pre' },
   },
 });
 const quick = args.quick === true;
 const epochs = Number(args.epochs ?? (quick ? 1 : 5));
 const seed = Number(args.seed);
+const truncation = args.truncation;
+if (truncation !== 'pre' && truncation !== 'post')
+  throw new ts.TensorScriptError('spam example', `--truncation must be pre or post, got ${truncation}`);
 const seqLen = quick ? 32 : 128;
 const wall = stopwatch();
 
@@ -35,7 +40,7 @@ const split = ts.data.trainTestSplit(corpus.texts.length, { testSize: 0.2, strat
 const pick = (idx: Int32Array) => [...idx].map((i) => corpus.texts[i]!);
 const tokenizer = new ts.data.WordTokenizer().fit(pick(split.train), { maxSize: 10000 });
 const encode = (idx: Int32Array) => {
-  const b = tokenizer.encodeBatch(pick(idx), { length: seqLen });
+  const b = tokenizer.encodeBatch(pick(idx), { length: seqLen, truncation });
   const x = ts.tensor(b.ids, { shape: b.shape, dtype: 'int32' });
   const y = ts.tensor(
     Int32Array.from(idx, (i) => corpus.labels[i]!),
@@ -46,7 +51,7 @@ const encode = (idx: Int32Array) => {
 const train = encode(split.train);
 const test = encode(split.test);
 console.log(
-  `SpamAssassin: ${corpus.texts.length} messages, train ${split.train.length}, test ${split.test.length}, vocabulary ${tokenizer.vocabSize}, length ${seqLen}`,
+  `SpamAssassin: ${corpus.texts.length} messages, train ${split.train.length}, test ${split.test.length}, vocabulary ${tokenizer.vocabSize}, length ${seqLen} (truncation ${truncation})`,
 );
 
 // ---- model ----

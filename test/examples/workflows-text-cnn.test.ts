@@ -64,6 +64,10 @@ describe('examples --quick end with the JSON result line', { concurrency: 1 }, (
 
   it('workflow 5: spam-lstm', () => {
     const { lines, result } = runExample('spam-lstm.ts');
+    assert.ok(
+      lines.some((l) => /length 32 \(truncation pre\)$/.test(l)),
+      lines[0],
+    );
     checkResult(lines, result, 'spam-lstm', ['accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'loss']);
   });
 });
@@ -85,6 +89,9 @@ describe('CLI configs for workflows 3, 4, 5', { concurrency: 1 }, () => {
       if (c.data.source === 'spamassassin') {
         assert.equal(c.data.preprocessing?.tokenizer?.vocabSize, 10000);
         assert.equal(c.data.preprocessing?.tokenizer?.maxLength, 128);
+        // As the examples: post padding, long messages keep their last 128 tokens (docs/workflows.md).
+        assert.equal(c.data.preprocessing?.tokenizer?.padding, 'post');
+        assert.equal(c.data.preprocessing?.tokenizer?.truncation, 'pre');
         assert.equal((c.model.config as Record<string, unknown>).vocabSize, 10000);
       }
     });
