@@ -4,6 +4,7 @@ import type {
   Backend,
   BinaryOp,
   Conv2dAttrs,
+  MatmulDims,
   Pool2dAttrs,
   ReduceOp,
   UnaryOp,
@@ -145,21 +146,7 @@ export class RefBackend implements Backend {
     }
   }
 
-  matmul(
-    a: TypedArray,
-    b: TypedArray,
-    out: TypedArray,
-    dims: {
-      batch: number;
-      m: number;
-      n: number;
-      k: number;
-      transA: boolean;
-      transB: boolean;
-      strideA: number;
-      strideB: number;
-    },
-  ): void {
+  matmul(a: TypedArray, b: TypedArray, out: TypedArray, dims: MatmulDims): void {
     matmul(a, b, out, dims);
   }
 

@@ -1,21 +1,8 @@
 import type { TypedArray } from '../../core/dtype.ts';
+import type { MatmulDims } from '../../kernels/backend.ts';
 
 /** Batched GEMM, i-k-j order, accumulating each output row in float64. */
-export function matmul(
-  a: TypedArray,
-  b: TypedArray,
-  out: TypedArray,
-  dims: {
-    batch: number;
-    m: number;
-    n: number;
-    k: number;
-    transA: boolean;
-    transB: boolean;
-    strideA: number;
-    strideB: number;
-  },
-): void {
+export function matmul(a: TypedArray, b: TypedArray, out: TypedArray, dims: MatmulDims): void {
   const { batch, m, n, k, transA, transB, strideA, strideB } = dims;
   const row = new Float64Array(n);
   // A transposed B is copied once per batch into [k, n] order so the inner loop runs over contiguous memory.
