@@ -1,6 +1,7 @@
 import { noGrad } from '../autograd/node.ts';
 import { check, fail, fmtShape } from '../core/errors.ts';
 import { defaultGenerator, Generator } from '../core/rng.ts';
+import { assertFinite } from '../data/finite.ts';
 import { getMetric } from '../metrics/registry.ts';
 import type { JsonValue } from '../nn/module.ts';
 import { Optimizer } from '../optim/optimizer.ts';
@@ -374,6 +375,19 @@ export class Trainer {
         op,
         () => `sampleWeight must have shape [${x.shape[0]}], got ${fmtShape(sw.shape)}`,
       );
+    // NaN or Infinity in the data is reported here, with its position, not discovered as a NaN loss.
+    for (const [name, t] of [
+      ['x', x],
+      ['y', y],
+    ] as const) {
+      if (t.dtype === 'float32' || t.dtype === 'float64') {
+        try {
+          assertFinite({ data: t.toTypedArray(), shape: t.shape }, name);
+        } catch (e) {
+          fail(op, (e as Error).message.replace(/^\[assertFinite\] /, ''));
+        }
+      }
+    }
   }
 
   // ---- fit ----

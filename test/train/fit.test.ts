@@ -290,3 +290,16 @@ it('predict keeps only its output alive, batch by batch', () => {
   const b = ts.noGrad(() => again).toTypedArray();
   for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - b[i]!) < 1e-5);
 });
+
+describe('bad data', () => {
+  it('NaN in the features is reported before training, with its position', async () => {
+    const m = new ts.nn.Sequential(new ts.nn.Linear(3, 1));
+    const t = compile(m, { optimizer: 'sgd', loss: 'mse' });
+    const x = ts.tensor([1, 2, 3, 4, Number.NaN, 6], { shape: [2, 3] });
+    const y = ts.tensor([[1], [2]], { dtype: 'float32' });
+    await assert.rejects(
+      t.fit(x, y, { epochs: 1, verbose: 0 }),
+      /^TensorScriptError: \[fit\] x: row 1, column 1 is NaN/,
+    );
+  });
+});
