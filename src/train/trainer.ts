@@ -4,6 +4,7 @@ import { defaultGenerator, Generator } from '../core/rng.ts';
 import { assertFinite } from '../data/finite.ts';
 import { getMetric } from '../metrics/registry.ts';
 import type { JsonValue } from '../nn/module.ts';
+import { clipGradNorm_, clipGradValue_ } from '../optim/clip.ts';
 import { Optimizer } from '../optim/optimizer.ts';
 import { getOptimizer, type NamedOptimizerOptions } from '../optim/registry.ts';
 import { tensor } from '../tensor/creation.ts';
@@ -40,6 +41,10 @@ export interface CompileConfig {
   loss: LossSpec;
   /** Metric names ('accuracy', 'auc', 'mae', ...) or metric objects. */
   metrics?: (string | MetricLike)[];
+  /** Clip the global L2 norm of the gradients to this before each step (Keras' `global_clipnorm`). */
+  clipNorm?: number;
+  /** Clip every gradient element to [-clipValue, clipValue] before each step (Keras' `clipvalue`). */
+  clipValue?: number;
 }
 
 /** One training or test batch. */
@@ -135,6 +140,9 @@ export class Trainer {
   optimizer!: Optimizer;
   loss!: ResolvedLoss;
   metrics: MetricLike[] = [];
+  /** Gradient clipping applied in trainStep (set by compile). */
+  clipNorm: number | undefined;
+  clipValue: number | undefined;
   /** Set by a callback (EarlyStopping, TerminateOnNaN) to stop fit after the current batch. */
   stopTraining = false;
   history = new History();
@@ -172,6 +180,16 @@ export class Trainer {
       this.optimizer = getOptimizer(name, this.module.parameters(), rest as NamedOptimizerOptions);
     } else fail('compile', `optimizer must be an Optimizer, a name or { name, ...options }, got ${typeof o}`);
     this.loss = resolveLoss(cfg.loss);
+    for (const k of ['clipNorm', 'clipValue'] as const) {
+      const v = cfg[k];
+      check(
+        v === undefined || (Number.isFinite(v) && v > 0),
+        'compile',
+        () => `${k} must be a positive number, got ${v}`,
+      );
+    }
+    this.clipNorm = cfg.clipNorm;
+    this.clipValue = cfg.clipValue;
     this.metrics = [];
     this.metricActivation = [];
     for (const m of cfg.metrics ?? []) {
@@ -252,6 +270,8 @@ export class Trainer {
       const loss = this.computeLoss(yPred, batch.y, batch.sampleWeight);
       this.optimizer.zeroGrad();
       loss.backward();
+      if (this.clipValue !== undefined) clipGradValue_(this.module.parameters(), this.clipValue);
+      if (this.clipNorm !== undefined) clipGradNorm_(this.module.parameters(), this.clipNorm);
       this.optimizer.step();
       const value = loss.item();
       // A diverged batch (NaN outputs) is left out of the metrics, which reject non-finite scores, so that

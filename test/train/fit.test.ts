@@ -303,3 +303,25 @@ describe('bad data', () => {
     );
   });
 });
+
+describe('gradient clipping in compile', () => {
+  it('clipNorm bounds the global gradient norm before each step', () => {
+    const m = new ts.nn.Sequential(new ts.nn.Linear(2, 1));
+    const t = compile(m, { optimizer: { name: 'sgd', lr: 1 }, loss: 'mse', clipNorm: 0.5 });
+    const w0 = m.parameters().map((p) => Array.from(p.toTypedArray()));
+    const x = ts.tensor([[100, -100]], { dtype: 'float32' });
+    const y = ts.tensor([[1000]], { dtype: 'float32' });
+    t.trainStep({ x, y, sampleWeight: null });
+    let sq = 0;
+    m.parameters().forEach((p, i) => {
+      const now = p.toTypedArray();
+      for (let k = 0; k < now.length; k++) sq += (now[k]! - w0[i]![k]!) ** 2;
+    });
+    // With lr 1 the step equals the clipped gradient, whose norm is at most 0.5.
+    assert.ok(Math.abs(Math.sqrt(sq) - 0.5) < 1e-4, `step norm ${Math.sqrt(sq)}`);
+    assert.throws(
+      () => compile(m, { optimizer: 'sgd', loss: 'mse', clipNorm: -1 }),
+      /\[compile\] clipNorm must be a positive number/,
+    );
+  });
+});
