@@ -206,6 +206,10 @@ const Training = z
     classWeight: z.record(z.string().regex(/^\d+$/), z.number().nonnegative()).optional(),
     earlyStopping: EarlyStopping.optional(),
     lrSchedule: LrSchedule.optional(),
+    /** Clip the global L2 norm of the gradients before each step (standard for recurrent models). */
+    clipNorm: z.number().positive().optional(),
+    /** Clip every gradient element to [-clipValue, clipValue] before each step. */
+    clipValue: z.number().positive().optional(),
   })
   .prefault({});
 

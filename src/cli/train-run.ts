@@ -117,6 +117,8 @@ export async function fitModel(
     optimizer: { name, ...(optOptions as ts.optim.NamedOptimizerOptions) },
     loss: config.loss as ts.train.LossSpec,
     metrics: config.evaluation.metrics ?? [],
+    clipNorm: config.training.clipNorm,
+    clipValue: config.training.clipValue,
   });
   const t = config.training;
   const callbacks = buildCallbacks(config, opts.progress);
