@@ -65,7 +65,7 @@ describe('examples --quick end with the JSON result line', { concurrency: 1 }, (
   it('workflow 5: spam-lstm', () => {
     const { lines, result } = runExample('spam-lstm.ts');
     assert.ok(
-      lines.some((l) => /length 32 \(truncation pre\)$/.test(l)),
+      lines.some((l) => /length 32 \(truncation pre, gradient norm clipped at 1\)$/.test(l)),
       lines[0],
     );
     checkResult(lines, result, 'spam-lstm', ['accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'loss']);
@@ -101,6 +101,7 @@ describe('CLI configs for workflows 3, 4, 5', { concurrency: 1 }, () => {
     const out = mkdtempSync(join(tmpdir(), 'ts-wf-'));
     try {
       const lstm = loadConfig(join(ROOT, 'configs', 'spam-lstm.yaml'));
+      assert.equal(lstm.training.clipNorm, 1, 'the config clips like the example');
       const small = {
         ...lstm,
         data: { ...lstm.data, limitPerGroup: 12 },
