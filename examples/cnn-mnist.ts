@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import * as ts from '../src/index.ts';
-import { report, stopwatch } from './common.ts';
+import { EpochTimer, report, stopwatch } from './common.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -49,29 +49,7 @@ const trainer = ts.train.compile(model, {
 });
 
 // ---- training, timed without the per-epoch test pass ----
-class TrainTimer extends ts.train.Callback {
-  seconds = 0;
-  samples = 0;
-  #t0 = 0;
-  #last = 0;
-  override onEpochBegin(): void {
-    this.#t0 = performance.now();
-    this.#last = this.#t0;
-  }
-  override onTrainBatchEnd(_b: number, logs: ts.train.Logs): void {
-    this.#last = performance.now();
-    this.samples += logs.size ?? 0;
-  }
-  override onEpochEnd(epoch: number, logs: ts.train.Logs): void {
-    const s = (this.#last - this.#t0) / 1000;
-    this.seconds += s;
-    console.log(
-      `epoch ${epoch + 1}/${epochs}: loss ${logs.loss!.toFixed(4)}, train accuracy ${logs.accuracy!.toFixed(4)}, ` +
-        `test loss ${logs.val_loss!.toFixed(4)}, test accuracy ${logs.val_accuracy!.toFixed(4)}, ${s.toFixed(1)} s`,
-    );
-  }
-}
-const timer = new TrainTimer();
+const timer = new EpochTimer(epochs);
 const history = await trainer.fit(train.x, train.y, {
   epochs,
   batchSize: 64,
@@ -82,19 +60,8 @@ const history = await trainer.fit(train.x, train.y, {
 });
 
 // ---- evaluation ----
-/**
- * Predictions batch by batch: Trainer.predict keeps every batch's intermediates alive until it returns (one
- * scope around the whole loop), which runs the 4 GiB wasm heap out of memory on a full test set.
- */
-function predictInBatches(x: ts.Tensor, batchSize: number): ts.Tensor {
-  const n = x.shape[0]!;
-  const outs: ts.Tensor[] = [];
-  for (let s = 0; s < n; s += batchSize)
-    outs.push(trainer.predict(x.narrow(0, s, Math.min(batchSize, n - s)), { batchSize }));
-  return ts.cat(outs, 0);
-}
 const evalStart = performance.now();
-const pred = predictInBatches(test.x, 256).argmax(1);
+const pred = trainer.predict(test.x, { batchSize: 256 }).argmax(1);
 const inferPerSec = test.x.shape[0]! / ((performance.now() - evalStart) / 1000);
 const metrics = {
   accuracy: ts.metrics.accuracyScore(test.y, pred),

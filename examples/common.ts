@@ -3,6 +3,7 @@
  * (`{"workflow", "metrics": {...}, "samplesPerSec"}`), which tools and tests read from the last line of stdout.
  */
 import { parseArgs } from 'node:util';
+import * as ts from '../src/index.ts';
 
 export interface ExampleFlags {
   /** A few rows and epochs: a smoke run for tests, not a result. */
@@ -48,4 +49,37 @@ export function report(workflow: string, metrics: Record<string, number>, sample
   console.log(`[${workflow}] test: ${formatMetrics(metrics)}`);
   console.log(`[${workflow}] training speed: ${Math.round(samplesPerSec)} samples/s`);
   console.log(resultLine(workflow, metrics, samplesPerSec));
+}
+
+/**
+ * Times training only (not the per-epoch test pass that validationData adds) and prints one line per epoch
+ * with the train and test loss and accuracy.
+ */
+export class EpochTimer extends ts.train.Callback {
+  seconds = 0;
+  samples = 0;
+  #t0 = 0;
+  #last = 0;
+  constructor(readonly epochs: number) {
+    super();
+  }
+  override onEpochBegin(): void {
+    this.#t0 = performance.now();
+    this.#last = this.#t0;
+  }
+  override onTrainBatchEnd(_b: number, logs: ts.train.Logs): void {
+    this.#last = performance.now();
+    this.samples += logs.size ?? 0;
+  }
+  override onEpochEnd(epoch: number, logs: ts.train.Logs): void {
+    const s = (this.#last - this.#t0) / 1000;
+    this.seconds += s;
+    console.log(
+      `epoch ${epoch + 1}/${this.epochs}: loss ${logs.loss!.toFixed(4)}, train accuracy ${logs.accuracy!.toFixed(4)}, ` +
+        `test loss ${logs.val_loss!.toFixed(4)}, test accuracy ${logs.val_accuracy!.toFixed(4)}, ${s.toFixed(1)} s`,
+    );
+  }
+  get samplesPerSec(): number {
+    return this.samples / this.seconds;
+  }
 }
