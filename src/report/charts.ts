@@ -61,7 +61,13 @@ export function trainingCurveCharts(h: History): ChartSpec[] {
             field: 'split',
             type: 'nominal',
             title: null,
-            scale: { domain: ['train', 'validation'], range: ['#1f77b4', '#ff7f0e'] },
+            // The legend lists only the series the History has (no 'validation' entry without val_ keys).
+            scale: {
+              domain: ['train', 'validation'].filter((sp) => values.some((v) => v.split === sp)),
+              range: ['#1f77b4', '#ff7f0e'].filter((_, i) =>
+                values.some((v) => v.split === ['train', 'validation'][i]),
+              ),
+            },
           },
         },
       } as TopLevelSpec,
