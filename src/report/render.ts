@@ -1,12 +1,14 @@
-import { Resvg } from '@resvg/resvg-js';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+
+// vega, vega-lite and resvg load on first use: they take most of a second to import, and programs that
+// never write a report (the server, predict) should not pay for them at start-up.
 
 /**
  * Renders a Vega-Lite spec to a standalone SVG string in Node: Vega's headless View ('none' renderer) needs no
  * browser, no DOM and no network. Data must be inline (`data.values`), so nothing is ever fetched.
  */
 export async function specToSvg(spec: TopLevelSpec): Promise<string> {
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const vgSpec = compile(spec).spec;
   const view = new vega.View(vega.parse(vgSpec), { renderer: 'none' });
   try {
@@ -20,7 +22,8 @@ export async function specToSvg(spec: TopLevelSpec): Promise<string> {
  * SVG -> PNG with resvg (Rust, shipped as a prebuilt binary inside the npm package). Text uses the system's DejaVu
  * or Liberation fonts (Debian fonts-dejavu-core), drawn at 2x for sharp figures in documents.
  */
-export function svgToPng(svg: string, scale = 2): Uint8Array {
+export async function svgToPng(svg: string, scale = 2): Promise<Uint8Array> {
+  const { Resvg } = await import('@resvg/resvg-js');
   const r = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: scale },
     background: 'white',

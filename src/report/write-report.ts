@@ -84,7 +84,7 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
     const svgFile = `${c.id}.svg`;
     const pngFile = `${c.id}.png`;
     writeFileSync(join(o.outDir, svgFile), svg);
-    writeFileSync(join(o.outDir, pngFile), svgToPng(svg));
+    writeFileSync(join(o.outDir, pngFile), await svgToPng(svg));
     rendered.push({ id: c.id, title: c.title, svg: prefixSvgIds(svg, c.id), svgFile, pngFile });
     charts.push({
       id: c.id,
