@@ -450,15 +450,7 @@ export class WasmBackend extends RefBackend {
       super.conv2d(x, xShape, w, wShape, attrs, out);
       return;
     }
-    if (out.length === 0) return;
-    const temps: number[] = [];
-    const after: (() => void)[] = [];
-    const geo = this.convGeo(xShape, wShape, attrs);
-    const px = this.input(x, temps);
-    const pw = this.input(w, temps);
-    const po = this.output(out, temps, after, false);
-    this.convTask('k_conv2d', geo, px, pw, po, 0);
-    this.finish(temps, after);
+    this.runConv('k_conv2d', x, w, out, xShape, wShape, attrs, 0);
   }
 
   override conv2dBackwardInput(
@@ -474,15 +466,7 @@ export class WasmBackend extends RefBackend {
       super.conv2dBackwardInput(dy, dyShape, w, wShape, attrs, out, xShape);
       return;
     }
-    if (out.length === 0) return;
-    const temps: number[] = [];
-    const after: (() => void)[] = [];
-    const geo = this.convGeo(xShape, wShape, attrs);
-    const pdy = this.input(dy, temps);
-    const pw = this.input(w, temps);
-    const po = this.output(out, temps, after, false);
-    this.convTask('k_conv2d_bwd_input', geo, pdy, pw, po, 0);
-    this.finish(temps, after);
+    this.runConv('k_conv2d_bwd_input', dy, w, out, xShape, wShape, attrs, 0);
   }
 
   override conv2dBackwardFilter(
@@ -498,14 +482,31 @@ export class WasmBackend extends RefBackend {
       super.conv2dBackwardFilter(x, xShape, dy, dyShape, attrs, out, wShape);
       return;
     }
+    this.runConv('k_conv2d_bwd_filter', x, dy, out, xShape, wShape, attrs, out.length);
+  }
+
+  /**
+   * The three convolution kernels share one calling sequence: inputs into wasm memory, the output buffer,
+   * the geometry, then the task split over the pool.
+   */
+  private runConv(
+    kernel: TaskName,
+    a: TypedArray,
+    b: TypedArray,
+    out: TypedArray,
+    xShape: readonly number[],
+    wShape: readonly number[],
+    attrs: Conv2dAttrs,
+    extra: number,
+  ): void {
     if (out.length === 0) return;
     const temps: number[] = [];
     const after: (() => void)[] = [];
     const geo = this.convGeo(xShape, wShape, attrs);
-    const px = this.input(x, temps);
-    const pdy = this.input(dy, temps);
+    const pa = this.input(a, temps);
+    const pb = this.input(b, temps);
     const po = this.output(out, temps, after, false);
-    this.convTask('k_conv2d_bwd_filter', geo, px, pdy, po, out.length);
+    this.convTask(kernel, geo, pa, pb, po, extra);
     this.finish(temps, after);
   }
 
