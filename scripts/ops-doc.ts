@@ -7,11 +7,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ts from '../src/index.ts';
 import { argTensor, goldenFiles } from '../test/helpers/golden.ts';
-import { OPS } from '../test/helpers/op-table.ts';
+import { OPS, PIECEWISE_CONSTANT } from '../test/helpers/op-table.ts';
 import { tapeOps } from '../test/helpers/tape.ts';
 
 export const OPS_DOC = join(import.meta.dirname, '..', 'docs', 'ops.md');
-const PIECEWISE_CONSTANT = new Set(['floor', 'ceil', 'round', 'sign']);
 
 function gradientOf(op: string, file: ReturnType<typeof goldenFiles>[number]): string {
   const c = file.cases.find((k) => k.upstream !== null);

@@ -85,7 +85,12 @@ export function backward(root: Tensor, gradient?: Tensor, retainGraph = false): 
         const a = node.attrs as { starts: number[]; steps: number[] };
         const acc = ownedAccumulator(inp, g.dtype);
         const stops = a.starts.map((st, i) => st + (g.shape[i]! - 1) * a.steps[i]! + 1);
-        if (g.size > 0) slice(acc, a.starts, stops, a.steps).addInPlace(g);
+        if (g.size > 0) {
+          const view = slice(acc, a.starts, stops, a.steps);
+          view.addInPlace(g);
+          // The view holds a reference on acc's buffer; backward may run outside any scope.
+          view.dispose();
+        }
       } else {
         const rule = gradRule(node.op);
         if (rule === undefined) fail('backward', `no gradient rule for op '${node.op}'`);

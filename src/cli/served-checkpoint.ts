@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import * as ts from '../index.ts';
 import { type CheckpointModel, loadCheckpointModel, resolveRunCheckpoint } from './checkpoint-model.ts';
-import type { PredictRecord } from './preprocess.ts';
+import { type PredictRecord, TabularPreprocessor } from './preprocess.ts';
 
 type ServedModel = ts.serving.ServedModel;
 type TensorSpec = ts.serving.TensorSpec;
@@ -29,8 +29,11 @@ function inputSpec(ck: CheckpointModel): TensorSpec {
     const shape = p.flatten ? [-1, p.channels * p.height * p.width] : [-1, p.channels, p.height, p.width];
     return { name: 'input', datatype: 'FP32', shape };
   }
-  const pipeline = ts.data.ColumnPipeline.fromJSON(p.pipeline);
-  return { name: 'input', datatype: 'FP32', shape: [-1, pipeline.nFeatures] };
+  return {
+    name: 'input',
+    datatype: 'FP32',
+    shape: [-1, (ck.preprocessor as TabularPreprocessor).pipeline.nFeatures],
+  };
 }
 
 function call(ck: CheckpointModel, x: ts.Tensor): ts.Tensor {
@@ -74,6 +77,9 @@ export function servedModelFromCheckpoint(spec: ServedCheckpointSpec): ServedMod
       shape: [-1, Math.max(ck.labels?.length ?? 1, 1)],
     });
   const name = spec.name ?? ck.config.name ?? basename(spec.dir);
+  // The feature columns a v1 record must carry (tabular models), worked out once rather than per request.
+  const pre = ck.preprocessor;
+  const required = pre instanceof TabularPreprocessor ? [...pre.numeric, ...pre.categorical] : null;
   return {
     name,
     version: spec.version ?? '1',
@@ -113,10 +119,8 @@ export function servedModelFromCheckpoint(spec: ServedCheckpointSpec): ServedMod
       );
     },
     async predictRecords(records: readonly unknown[]): Promise<ts.serving.RecordPrediction[]> {
-      const p = ck.preprocessor.toJSON();
-      if (p.kind === 'tabular') {
+      if (required !== null) {
         // Imputation fills null values, but a record without the columns at all is a client error.
-        const required = [...p.numeric, ...p.categorical];
         records.forEach((r, i) => {
           if (r === null || typeof r !== 'object' || Array.isArray(r)) {
             throw new ts.serving.ServeError(

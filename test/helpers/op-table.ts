@@ -124,3 +124,6 @@ for (const op of [
 ]) {
   OPS[op] = ([a, b]) => (T(a) as unknown as Record<string, (o: unknown) => Tensor>)[op]!.call(a, b);
 }
+
+/** Ops whose derivative is zero almost everywhere: a difference quotient across a jump is meaningless. */
+export const PIECEWISE_CONSTANT: ReadonlySet<string> = new Set(['floor', 'ceil', 'round', 'sign']);

@@ -11,7 +11,7 @@ import {
   goldenFiles,
   type TensorData,
 } from '../helpers/golden.ts';
-import { OPS } from '../helpers/op-table.ts';
+import { OPS, PIECEWISE_CONSTANT } from '../helpers/op-table.ts';
 import { tapeOps } from '../helpers/tape.ts';
 
 /**
@@ -25,8 +25,6 @@ const ATOL = 1e-6;
 // At most this many elements of each input are perturbed, spread over the tensor, to bound the run time.
 const MAX_PROBES = 24;
 
-// Rules whose local derivative is zero almost everywhere; a difference quotient across a jump is meaningless.
-const PIECEWISE_CONSTANT = new Set(['floor', 'ceil', 'round', 'sign']);
 // Rules that the golden cases do not reach and that are checked here by a dedicated case below.
 const covered = new Set<string>();
 
