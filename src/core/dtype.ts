@@ -1,3 +1,5 @@
+import { fail } from './errors.ts';
+
 /** Element types a tensor can hold. float64 exists for gradient checks and exact reference runs. */
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
 
@@ -5,6 +7,16 @@ export type DType = 'float32' | 'float64' | 'int32' | 'bool';
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 export const DTYPES: readonly DType[] = ['bool', 'int32', 'float32', 'float64'];
+
+/**
+ * Throws unless `d` is one of DTYPES. Called before anything is allocated: an unknown dtype used to reach
+ * the wasm heap's byte-size table as NaN and corrupt every later allocation (issue: hardening, item 1).
+ */
+export function checkDType(op: string, d: unknown): asserts d is DType {
+  if (typeof d === 'string' && (DTYPES as readonly string[]).includes(d)) return;
+  const hint = d === 'int64' ? ' (int64 is stored as int32 here, as torch.long becomes int32)' : '';
+  fail(op, `unknown dtype ${JSON.stringify(d)}: expected one of ${DTYPES.join(', ')}${hint}`);
+}
 
 export function isFloat(d: DType): boolean {
   return d === 'float32' || d === 'float64';
@@ -20,6 +32,8 @@ export function arrayFor(dtype: DType, size: number): TypedArray {
       return new Int32Array(size);
     case 'bool':
       return new Uint8Array(size);
+    default:
+      return fail('arrayFor', `unknown dtype ${JSON.stringify(dtype)}`);
   }
 }
 

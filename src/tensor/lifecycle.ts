@@ -1,6 +1,6 @@
 import { isGradEnabled, type Node } from '../autograd/node.ts';
-import type { DType, TypedArray } from '../core/dtype.ts';
-import { contiguousStrides, sizeOf } from '../core/shape.ts';
+import { checkDType, type DType, type TypedArray } from '../core/dtype.ts';
+import { contiguousStrides, sizeOf, validateShape } from '../core/shape.ts';
 import { getBackend } from '../kernels/registry.ts';
 import { track, untrack } from './scope.ts';
 import { Storage } from './storage.ts';
@@ -8,9 +8,16 @@ import { Tensor } from './tensor.ts';
 
 /** A new contiguous tensor over fresh backend memory (zero-filled). */
 export function empty(shape: readonly number[], dtype: DType): Tensor {
+  checkAlloc(shape, dtype);
   const backend = getBackend();
   const data = backend.alloc(dtype, sizeOf(shape));
   return fromStorage(new Storage(data, dtype, backend), shape, contiguousStrides(shape), 0);
+}
+
+/** Validates before any backend sees the request, so a bad dtype or shape allocates nothing. */
+function checkAlloc(shape: readonly number[], dtype: DType): void {
+  checkDType('tensor', dtype);
+  validateShape('tensor', shape);
 }
 
 /**
@@ -18,6 +25,7 @@ export function empty(shape: readonly number[], dtype: DType): Tensor {
  * the kernel called next writes in full.
  */
 export function uninit(shape: readonly number[], dtype: DType): Tensor {
+  checkAlloc(shape, dtype);
   const backend = getBackend();
   const size = sizeOf(shape);
   const data =

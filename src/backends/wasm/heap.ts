@@ -65,6 +65,8 @@ export class WasmHeap {
 
   /** A 64-byte aligned block of at least `bytes` bytes (contents unspecified). */
   allocBytes(bytes: number): number {
+    // A NaN or negative size would make `top` NaN and every later block offset 0 (all tensors aliased).
+    if (!Number.isSafeInteger(bytes) || bytes < 0) fail('wasm.alloc', `invalid block size ${bytes} bytes`);
     const cls = sizeClass(Math.max(1, bytes));
     const list = this.freeLists.get(cls);
     let ptr = list?.pop();
@@ -81,6 +83,9 @@ export class WasmHeap {
         this.memory.grow(Math.min(MAX_PAGES - have / PAGE, Math.max(pages, Math.ceil(have / PAGE / 8))));
       }
       this.top = end;
+    }
+    if (!Number.isSafeInteger(ptr) || ptr <= 0 || ptr + cls > this.memory.buffer.byteLength) {
+      fail('wasm.alloc', `allocator produced an out-of-range offset ${ptr} for ${cls} bytes`);
     }
     this.live.set(ptr, cls);
     this.refresh();
@@ -116,6 +121,7 @@ export class WasmHeap {
 
   /** A typed array of `size` elements in wasm memory with unspecified contents (recycled blocks). */
   allocUninit(dtype: DType, size: number): TypedArray {
+    if (BYTES[dtype] === undefined) fail('wasm.alloc', `unknown dtype ${JSON.stringify(dtype)}`);
     return this.view(dtype, this.allocBytes(size * BYTES[dtype]), size);
   }
 
