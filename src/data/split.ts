@@ -145,17 +145,19 @@ export function trainTestSplit(n: number, opts: TrainTestOptions = {}): TrainTes
     nTest,
     gen,
   );
-  const train: number[] = [];
-  const test: number[] = [];
+  // Filled by index, never by push(...spread): spreading one class of ~150k+ rows overflows the stack.
+  const train = new Int32Array(nTrain);
+  const test = new Int32Array(nTest);
+  let nt = 0;
+  let ne = 0;
   members.forEach((m, k) => {
-    const p = shuffleInPlace([...m], gen);
-    train.push(...p.slice(0, trainPer[k]));
-    test.push(...p.slice(trainPer[k], trainPer[k]! + testPer[k]!));
+    const p = shuffleInPlace(Int32Array.from(m), gen);
+    const a = trainPer[k]!;
+    const b = a + testPer[k]!;
+    for (let i = 0; i < a; i++) train[nt++] = p[i]!;
+    for (let i = a; i < b; i++) test[ne++] = p[i]!;
   });
-  return {
-    train: shuffleInPlace(Int32Array.from(train), gen),
-    test: shuffleInPlace(Int32Array.from(test), gen),
-  };
+  return { train: shuffleInPlace(train, gen), test: shuffleInPlace(test, gen) };
 }
 
 export interface TrainValTest {
@@ -244,7 +246,10 @@ export function stratifiedKFold(
   const nClasses = code.size;
   const counts = new Array<number>(nClasses).fill(0);
   for (const c of enc) counts[c]!++;
-  check(Math.max(...counts) >= k, op, () => `k=${k} exceeds the largest class size ${Math.max(...counts)}`);
+  // A loop, not Math.max(...counts): hundreds of thousands of classes would overflow the stack.
+  let largest = 0;
+  for (const c of counts) if (c > largest) largest = c;
+  check(largest >= k, op, () => `k=${k} exceeds the largest class size ${largest}`);
   const order = Int32Array.from(enc).sort();
   const alloc: number[][] = [];
   for (let f = 0; f < k; f++) {
@@ -253,22 +258,30 @@ export function stratifiedKFold(
     alloc.push(row);
   }
   const gen = rng(opts);
+  // Members of each class in ascending order, bucketed in one pass (O(n), not O(n * classes)).
+  const start = new Int32Array(nClasses + 1);
+  for (let c = 0; c < nClasses; c++) start[c + 1] = start[c]! + counts[c]!;
+  const byClass = new Int32Array(n);
+  const fill = start.slice(0, nClasses);
+  for (let i = 0; i < n; i++) byClass[fill[enc[i]!]!++] = i;
   const foldOf = new Int32Array(n);
+  const foldSize = new Int32Array(k);
   for (let c = 0; c < nClasses; c++) {
     const folds: number[] = [];
     for (let f = 0; f < k; f++) for (let r = 0; r < alloc[f]![c]!; r++) folds.push(f);
     if (opts.shuffle !== false) shuffleInPlace(folds, gen);
-    let t = 0;
-    for (let i = 0; i < n; i++) if (enc[i] === c) foldOf[i] = folds[t++]!;
+    for (let t = 0; t < folds.length; t++) {
+      foldOf[byClass[start[c]! + t]!] = folds[t]!;
+      foldSize[folds[t]!]!++;
+    }
   }
-  const out: Fold[] = [];
-  for (let f = 0; f < k; f++) {
-    const members: number[] = [];
-    for (let i = 0; i < n; i++) if (foldOf[i] === f) members.push(i);
-    const testSet = Int32Array.from(members);
-    out.push({ train: complement(n, testSet), test: testSet });
+  const tests = Array.from(foldSize, (s) => new Int32Array(s));
+  const pos = new Int32Array(k);
+  for (let i = 0; i < n; i++) {
+    const f = foldOf[i]!;
+    tests[f]![pos[f]!++] = i;
   }
-  return out;
+  return tests.map((testSet) => ({ train: complement(n, testSet), test: testSet }));
 }
 
 /**
