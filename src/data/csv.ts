@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { CsvError, parse } from 'csv-parse';
 import { fail, TensorScriptError } from '../core/errors.ts';
 import {
   type Column,
@@ -29,16 +28,71 @@ export interface CsvOptions {
   /** Per-column type overrides by name; other columns are inferred. */
   types?: Record<string, ColumnType>;
   /**
-   * Rows used to infer column types (default 1000). A column is numeric when every non-missing cell of
-   * those rows parses as a number; after that a cell that does not parse is an error (or a skipped row).
+   * Rows used to infer column types (default 1000). A column is numeric when at least 90% of the non-missing
+   * cells of those rows parse as numbers. One rule then holds for the whole file, inside those rows and
+   * after them: a cell of a numeric column (inferred or declared in `types`) that is neither a number nor a
+   * missing marker is handled by `onBadNumber`.
    */
   inferRows?: number;
+  /**
+   * A cell of a numeric column that is not a number (`abc`, the decimal comma of `17,99`): 'throw' (default)
+   * raises naming file, line, column and value (or skips the row under `onError: 'skip'`); 'missing' makes
+   * it NaN, to be imputed like any missing value, and counts it per column in `table.badNumbers`.
+   */
+  onBadNumber?: 'throw' | 'missing';
   /** 'throw' (default) raises on the first malformed row; 'skip' drops it and counts it in `skipped`. */
   onError?: 'throw' | 'skip';
   /** Rows per chunk yielded by csvChunks (default 65536). */
   chunkSize?: number;
   /** Trim spaces around unquoted fields (default false). */
   trim?: boolean;
+}
+
+// A decimal comma or thousands separator is the usual reason a numeric cell does not parse.
+function hint(cell: string): string {
+  if (/^[+-]?\d+,\d+$/.test(cell.trim())) return ' (a decimal comma? numbers use a point: 17.99)';
+  return "; fix the cell, list it in `missing`, or pass onBadNumber: 'missing' to impute it";
+}
+
+/**
+ * The line on which the last quoted field opened before `untilLine` ends (RFC 4180: a quote opens a field
+ * only at its start; a doubled quote inside is an escape). Read on the error path only.
+ */
+async function quoteOpenedAt(
+  path: string,
+  quote: string,
+  delimiter: string,
+  untilLine: number,
+): Promise<number | undefined> {
+  let line = 1;
+  let inQuote = false;
+  let atFieldStart = true;
+  let pendingClose = false;
+  let opened: number | undefined;
+  for await (const chunk of createReadStream(path, { encoding: 'utf8' })) {
+    for (const ch of chunk as string) {
+      if (pendingClose) {
+        pendingClose = false;
+        if (ch === quote) continue; // "" escape
+        inQuote = false;
+      }
+      if (inQuote) {
+        if (ch === quote) pendingClose = true;
+        else if (ch === '\n') line++;
+        continue;
+      }
+      if (ch === '\n') {
+        if (line >= untilLine) return opened;
+        line++;
+        atFieldStart = true;
+      } else if (ch === quote && atFieldStart) {
+        inQuote = true;
+        opened = line;
+        atFieldStart = false;
+      } else atFieldStart = ch === delimiter || ch === '\r';
+    }
+  }
+  return opened;
 }
 
 interface Pending {
@@ -69,11 +123,17 @@ export async function readCsv(path: string, opts: CsvOptions = {}): Promise<Tabl
 }
 
 async function* chunksImpl(path: string, opts: CsvOptions, op: string): AsyncGenerator<Table> {
+  // csv-parse loads on first read, not at import, so the library's entry stays fast to load.
+  const { CsvError, parse } = await import('csv-parse');
   const header = opts.header ?? true;
   const missing = new Set(opts.missing ?? DEFAULT_MISSING);
   const inferRows = Math.max(1, opts.inferRows ?? 1000);
   const chunkSize = Math.max(1, opts.chunkSize ?? 65536);
   const skip = opts.onError === 'skip';
+  const badToMissing = opts.onBadNumber === 'missing';
+  if (opts.onBadNumber !== undefined && opts.onBadNumber !== 'throw' && !badToMissing)
+    fail(op, `onBadNumber must be 'throw' or 'missing', got ${JSON.stringify(opts.onBadNumber)}`);
+  const badNumbers: Record<string, number> = {};
   const overrides = opts.types ?? {};
   let skipped = 0;
 
@@ -136,11 +196,17 @@ async function* chunksImpl(path: string, opts: CsvOptions, op: string): AsyncGen
       const o = overrides[name];
       if (o !== undefined) return o;
       if (pending.length === 0) return 'string';
+      // A few typos must not turn a numeric column into text (it would silently leave the default
+      // features); they are reported by addRow with their line instead. 90% numbers is "meant numeric".
+      let numbers = 0;
+      let others = 0;
       for (const p of pending) {
         const cell = p.record[j]!;
-        if (!missing.has(cell) && parseNumber(cell) === undefined) return 'string';
+        if (missing.has(cell)) continue;
+        if (parseNumber(cell) === undefined) others++;
+        else numbers++;
       }
-      return 'number';
+      return others === 0 || numbers >= 0.9 * (numbers + others) ? 'number' : 'string';
     });
     freshBuilders();
   };
@@ -162,14 +228,14 @@ async function* chunksImpl(path: string, opts: CsvOptions, op: string): AsyncGen
         if (missing.has(cell)) values[j] = Number.NaN;
         else {
           const v = parseNumber(cell);
-          if (v === undefined) {
-            if (skip) {
-              skipped++;
-              return false;
-            }
-            fail(op, `${where(line, j)}: expected a number, got ${JSON.stringify(cell)}`);
-          }
-          values[j] = v;
+          if (v !== undefined) values[j] = v;
+          else if (badToMissing) {
+            values[j] = Number.NaN;
+            badNumbers[names![j]!] = (badNumbers[names![j]!] ?? 0) + 1;
+          } else if (skip) {
+            skipped++;
+            return false;
+          } else fail(op, `${where(line, j)}: expected a number, got ${JSON.stringify(cell)}${hint(cell)}`);
         }
       } else values[j] = missing.has(cell) ? null : cell;
     }
@@ -195,6 +261,11 @@ async function* chunksImpl(path: string, opts: CsvOptions, op: string): AsyncGen
     const t = makeTable(data, { columns: [...names!], source: path });
     t.skipped = skipped - skippedReported;
     skippedReported = skipped;
+    const bad = Object.entries(badNumbers).filter(([, v]) => v > 0);
+    if (bad.length > 0) {
+      t.badNumbers = Object.fromEntries(bad);
+      for (const [k] of bad) badNumbers[k] = 0;
+    }
     freshBuilders();
     yielded++;
     return t;
@@ -244,9 +315,24 @@ async function* chunksImpl(path: string, opts: CsvOptions, op: string): AsyncGen
   } catch (e) {
     if (e instanceof TensorScriptError) throw e;
     if (e instanceof CsvError) {
-      const err = e as CsvError & { lines?: number; column?: number | string | null };
+      const err = e as InstanceType<typeof CsvError> & { lines?: number; column?: number | string | null };
       const line = err.lines ?? 0;
       const col = typeof err.column === 'number' ? `, column ${err.column + 1}` : '';
+      // csv-parse reports where it gave up (for an unclosed quote: the end of the file), so the line
+      // where the runaway quoted field opened is found by rescanning the file up to that point.
+      if (e.code === 'CSV_QUOTE_NOT_CLOSED' || e.code === 'CSV_INVALID_CLOSING_QUOTE') {
+        const opened = await quoteOpenedAt(path, opts.quote ?? '"', opts.delimiter ?? ',', line);
+        if (e.code === 'CSV_QUOTE_NOT_CLOSED' && opened !== undefined)
+          fail(
+            op,
+            `${path} line ${opened}: a quoted field opened here is never closed (the file ends at line ${line})`,
+          );
+        if (opened !== undefined && opened < line)
+          fail(
+            op,
+            `${path} line ${line}${col}: ${e.message} (${e.code}); the quoted field began on line ${opened}: an unclosed quote there?`,
+          );
+      }
       fail(op, `${path} line ${line}${col}: ${e.message} (${e.code})`);
     }
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') fail(op, `${path}: no such file`);

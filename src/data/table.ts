@@ -17,6 +17,8 @@ export interface Table {
   length: number;
   /** Rows dropped by `onError: 'skip'` (0 otherwise). */
   skipped: number;
+  /** Per column, cells that were not numbers and became missing under `onBadNumber: 'missing'`. */
+  badNumbers?: Record<string, number>;
   /** Where the rows came from (file path), for error messages further down the pipeline. */
   source?: string;
 }
@@ -129,6 +131,9 @@ export function concatTables(tables: readonly Table[]): Table {
   }
   const t = makeTable(data, { columns: [...first.columns] });
   t.skipped = tables.reduce((s, x) => s + x.skipped, 0);
+  const bad: Record<string, number> = {};
+  for (const x of tables) for (const [k, v] of Object.entries(x.badNumbers ?? {})) bad[k] = (bad[k] ?? 0) + v;
+  if (Object.keys(bad).length > 0) t.badNumbers = bad;
   if (first.source !== undefined) t.source = first.source;
   return t;
 }

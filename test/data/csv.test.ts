@@ -70,9 +70,9 @@ test('readCsv: no header, custom delimiter, names, overrides and custom missing 
 
 test('readCsv: errors name file, line and column', async () => {
   const bad = file('num.csv', 'a,age\n1,2\n3,abc\n4,5\n');
-  await assert.rejects(readCsv(bad, { types: { age: 'number' } }), {
-    message: `[readCsv] ${bad} line 3, column 2 ("age"): expected a number, got "abc"`,
-  });
+  await assert.rejects(readCsv(bad, { types: { age: 'number' } }), (e: Error) =>
+    e.message.startsWith(`[readCsv] ${bad} line 3, column 2 ("age"): expected a number, got "abc"`),
+  );
   // Inferred from the first row only, so "abc" on line 3 is a bad number, not a string column.
   await assert.rejects(readCsv(bad, { inferRows: 1 }), /line 3, column 2 \("age"\): expected a number/);
   // Line numbers count newlines inside quoted fields and blank lines; comment lines too when enabled.
@@ -96,7 +96,7 @@ test('readCsv: errors name file, line and column', async () => {
   const quote = file('quote.csv', 'a,b\n1,2\n3,"bad"x\n4,5\n');
   await assert.rejects(readCsv(quote), /quote\.csv line 3, column 2: Invalid Closing Quote/);
   const open = file('open.csv', 'a,b\n1,2\n3,"never closed\n');
-  await assert.rejects(readCsv(open), /open\.csv line 3, column 2: Quote Not Closed/);
+  await assert.rejects(readCsv(open), /open\.csv line 3: a quoted field opened here is never closed/);
   await assert.rejects(readCsv(join(dir, 'missing.csv')), /\[readCsv\] .*missing\.csv: no such file/);
   const dup = file('dup.csv', 'a,a\n1,2\n');
   await assert.rejects(readCsv(dup), /duplicate column name "a"/);
