@@ -1,8 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { extname, join } from 'node:path';
-import jpeg from 'jpeg-js';
-import { PNG } from 'pngjs';
 import { check, fail } from '../core/errors.ts';
 import type { Dataset, Field, Sample, Transform } from './dataset.ts';
 
@@ -12,6 +11,18 @@ export interface DecodeOptions {
   /** Name used in error messages (e.g. the file path). */
   name?: string;
 }
+
+// The codecs (CommonJS) are required on first decode, not at import, so the library's entry stays fast to load.
+const require = createRequire(import.meta.url);
+const codec = <T>(name: string): (() => T) => {
+  let m: T | undefined;
+  return () => {
+    m ??= require(name) as T;
+    return m;
+  };
+};
+const pngjs = codec<typeof import('pngjs')>('pngjs');
+const jpegJs = codec<typeof import('jpeg-js')>('jpeg-js');
 
 /** Decodes PNG or JPEG bytes (format from the magic bytes) to a float32 [C, H, W] image in [0, 1]. */
 export function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): Field {
@@ -24,10 +35,10 @@ export function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): Field 
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   try {
     if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) {
-      const png = PNG.sync.read(buf);
+      const png = pngjs().PNG.sync.read(buf);
       [rgba, width, height] = [png.data, png.width, png.height];
     } else if (bytes[0] === 0xff && bytes[1] === 0xd8) {
-      const img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true });
+      const img = jpegJs().decode(buf, { useTArray: true, formatAsRGBA: true });
       [rgba, width, height] = [img.data, img.width, img.height];
     } else {
       const magic = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');

@@ -1,18 +1,31 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+// prom-client (CommonJS) is required on first construction, not at import: the library's entry re-exports
+// this class, and loading prom-client eagerly cost tensor-only users ~35 ms of startup.
+const require = createRequire(import.meta.url);
+let promClient: typeof import('prom-client') | undefined;
+function prom(): typeof import('prom-client') {
+  promClient ??= require('prom-client') as typeof import('prom-client');
+  return promClient;
+}
 
 /**
  * Prometheus metrics of one server. Each server owns its registry (not prom-client's global one) so
  * several servers in one process, as in tests, never collide.
  */
 export class ServerMetrics {
-  readonly registry = new Registry();
+  readonly registry: Registry;
   readonly requests: Counter<'method' | 'route' | 'status'>;
   readonly latency: Histogram<'method' | 'route'>;
-  readonly batchSize: Histogram<'model' | 'version'>;
+  /** `kind` is `tensor` for model calls (v2 infer, v1 on tensor models), `records` for v1 record batches. */
+  readonly batchSize: Histogram<'model' | 'version' | 'kind'>;
   readonly queueDepth: Gauge<'model' | 'version'>;
   readonly inferSeconds: Histogram<'model' | 'version'>;
 
   constructor(options: { processMetrics?: boolean } = {}) {
+    const { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } = prom();
+    this.registry = new Registry();
     const registers = [this.registry];
     this.requests = new Counter({
       name: 'tensorscript_http_requests_total',
@@ -29,8 +42,8 @@ export class ServerMetrics {
     });
     this.batchSize = new Histogram({
       name: 'tensorscript_batch_size',
-      help: 'Rows (samples) per model call after dynamic batching',
-      labelNames: ['model', 'version'],
+      help: 'Rows per batch after dynamic batching: kind="tensor" counts tensor rows per model call, kind="records" v1 records per predictRecords call',
+      labelNames: ['model', 'version', 'kind'],
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
       registers,
     });

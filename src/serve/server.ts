@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import cors from '@fastify/cors';
-import Fastify, {
-  type FastifyError,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-  type FastifyServerOptions,
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifyServerOptions,
 } from 'fastify';
 import { fail } from '../core/errors.ts';
 import { apiKeyChecker } from './auth.ts';
@@ -121,6 +120,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Inferen
   const checkKey =
     options.apiKeys !== undefined && options.apiKeys.length > 0 ? apiKeyChecker(options.apiKeys) : undefined;
 
+  // Fastify loads on first use so that importing the library for tensor work does not pay for the server.
+  const { default: Fastify } = await import('fastify');
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit,
@@ -179,6 +180,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Inferen
   });
 
   if (options.corsOrigins !== undefined && options.corsOrigins.length > 0) {
+    const { default: cors } = await import('@fastify/cors');
     await app.register(cors, {
       origin: [...options.corsOrigins],
       methods: ['GET', 'POST'],

@@ -1,4 +1,4 @@
-import PostalMime from 'postal-mime';
+import type PostalMime from 'postal-mime';
 import { fail } from '../../core/errors.ts';
 
 export interface EmailText {
@@ -21,7 +21,9 @@ export async function extractEmailText(raw: string | Uint8Array): Promise<EmailT
   }
   let parsed: Awaited<ReturnType<typeof PostalMime.parse>>;
   try {
-    parsed = await PostalMime.parse(bytes);
+    // Loaded on first use so that importing the library does not pay for the MIME parser.
+    const { default: parser } = await import('postal-mime');
+    parsed = await parser.parse(bytes);
   } catch (e) {
     fail('extractEmailText', `cannot parse message: ${(e as Error).message}`);
   }
