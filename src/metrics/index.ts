@@ -31,7 +31,7 @@ export {
   rocAucScore,
   rocCurve,
 } from './ranking.ts';
-export { getMetric, metricNames } from './registry.ts';
+export { getMetric, metricNames, metrics as metricRegistry } from './registry.ts';
 export {
   meanAbsoluteError,
   meanSquaredError,

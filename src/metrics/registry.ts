@@ -1,4 +1,5 @@
 import { fail } from '../core/errors.ts';
+import { Registry } from '../core/registry.ts';
 import { Metric } from './metric.ts';
 import {
   Accuracy,
@@ -16,42 +17,39 @@ import {
 } from './streaming-regression.ts';
 import { AUC, AveragePrecision, LogLoss } from './streaming-scores.ts';
 
-/** Keras-style metric names accepted by `fit(..., { metrics: [...] })`; the metric reports under the name asked for. */
-const FACTORIES: Record<string, (name: string) => Metric> = {
-  accuracy: (name) => new Accuracy({ name }),
-  acc: (name) => new Accuracy({ name }),
-  categorical_accuracy: (name) => new Accuracy({ name }),
-  sparse_categorical_accuracy: (name) => new Accuracy({ name }),
-  binary_accuracy: (name) => new BinaryAccuracy({ name }),
-  top_k_accuracy: (name) => new TopKAccuracy({ name }),
-  top_k_categorical_accuracy: (name) => new TopKAccuracy({ name }),
-  sparse_top_k_categorical_accuracy: (name) => new TopKAccuracy({ name }),
-  precision: (name) => new Precision({ name }),
-  recall: (name) => new Recall({ name }),
-  f1: (name) => new F1Score({ name }),
-  f1_score: (name) => new F1Score({ name }),
-  auc: (name) => new AUC({ name }),
-  roc_auc: (name) => new AUC({ name }),
-  average_precision: (name) => new AveragePrecision({ name }),
-  pr_auc: (name) => new AveragePrecision({ name }),
-  log_loss: (name) => new LogLoss({ name }),
-  crossentropy: (name) => new LogLoss({ name }),
-  binary_crossentropy: (name) => new LogLoss({ name }),
-  categorical_crossentropy: (name) => new LogLoss({ name }),
-  sparse_categorical_crossentropy: (name) => new LogLoss({ name }),
-  mae: (name) => new MeanAbsoluteError({ name }),
-  mean_absolute_error: (name) => new MeanAbsoluteError({ name }),
-  mse: (name) => new MeanSquaredError({ name }),
-  mean_squared_error: (name) => new MeanSquaredError({ name }),
-  rmse: (name) => new RootMeanSquaredError({ name }),
-  root_mean_squared_error: (name) => new RootMeanSquaredError({ name }),
-  r2: (name) => new R2Score({ name }),
-  r2_score: (name) => new R2Score({ name }),
-};
+/**
+ * The metric registry: Keras-style names, with the other spellings as aliases of one entry. A metric reports under
+ * the name it was asked for (`getMetric('acc')` logs 'acc').
+ */
+export const metrics = new Registry<(name: string) => Metric>('metric', 'getMetric')
+  .register('accuracy', (name) => new Accuracy({ name }), {
+    aliases: ['acc', 'categorical_accuracy', 'sparse_categorical_accuracy'],
+  })
+  .register('binary_accuracy', (name) => new BinaryAccuracy({ name }))
+  .register('top_k_accuracy', (name) => new TopKAccuracy({ name }), {
+    aliases: ['top_k_categorical_accuracy', 'sparse_top_k_categorical_accuracy'],
+  })
+  .register('precision', (name) => new Precision({ name }))
+  .register('recall', (name) => new Recall({ name }))
+  .register('f1', (name) => new F1Score({ name }), { aliases: ['f1_score'] })
+  .register('auc', (name) => new AUC({ name }), { aliases: ['roc_auc'] })
+  .register('average_precision', (name) => new AveragePrecision({ name }), { aliases: ['pr_auc'] })
+  .register('log_loss', (name) => new LogLoss({ name }), {
+    aliases: [
+      'crossentropy',
+      'binary_crossentropy',
+      'categorical_crossentropy',
+      'sparse_categorical_crossentropy',
+    ],
+  })
+  .register('mae', (name) => new MeanAbsoluteError({ name }), { aliases: ['mean_absolute_error'] })
+  .register('mse', (name) => new MeanSquaredError({ name }), { aliases: ['mean_squared_error'] })
+  .register('rmse', (name) => new RootMeanSquaredError({ name }), { aliases: ['root_mean_squared_error'] })
+  .register('r2', (name) => new R2Score({ name }), { aliases: ['r2_score'] });
 
-/** Names getMetric understands. */
+/** Names getMetric understands (canonical names and aliases). */
 export function metricNames(): string[] {
-  return Object.keys(FACTORIES).sort();
+  return metrics.allNames();
 }
 
 /**
@@ -63,10 +61,5 @@ export function getMetric(nameOrInstance: string | Metric): Metric {
   if (typeof nameOrInstance !== 'string') {
     return fail('getMetric', `expected a metric name or a Metric instance, got ${typeof nameOrInstance}`);
   }
-  const key = nameOrInstance.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
-  const make = FACTORIES[key];
-  if (make === undefined) {
-    return fail('getMetric', `unknown metric "${nameOrInstance}"; known names: ${metricNames().join(', ')}`);
-  }
-  return make(nameOrInstance);
+  return metrics.get(nameOrInstance)(nameOrInstance);
 }

@@ -1,4 +1,5 @@
 import { check } from '../core/errors.ts';
+import { defaultsOf, type OptionSpecs } from '../core/options.ts';
 import { fullLike } from '../tensor/creation.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { type GroupOptions, Optimizer, type ParamGroup, type ParamsInput } from './optimizer.ts';
@@ -19,20 +20,22 @@ interface AdagradState {
 
 /** Adagrad (torch.optim.Adagrad): per-element step sizes from the running sum of squared gradients. */
 export class Adagrad extends Optimizer<AdagradOptions, AdagradState> {
+  /** The options, declared once: constructors, `getOptimizer` and the CLI's YAML schema read them. */
+  static readonly options: OptionSpecs = {
+    lr: { type: 'number', gt: 0, default: 1e-2 },
+    lrDecay: { type: 'number', min: 0, default: 0 },
+    weightDecay: { type: 'number', min: 0, default: 0 },
+    initialAccumulatorValue: { type: 'number', min: 0, default: 0 },
+    eps: { type: 'number', gt: 0, default: 1e-10 },
+    maximize: { type: 'boolean', default: false },
+  };
+
   get name(): string {
     return 'Adagrad';
   }
 
   constructor(params: ParamsInput<AdagradOptions>, opts: Partial<AdagradOptions> = {}) {
-    super(params, {
-      lr: 1e-2,
-      lrDecay: 0,
-      weightDecay: 0,
-      initialAccumulatorValue: 0,
-      eps: 1e-10,
-      maximize: false,
-      ...opts,
-    });
+    super(params, { ...defaultsOf<AdagradOptions>(Adagrad.options), ...opts });
   }
 
   protected override validate(g: ParamGroup<AdagradOptions>): void {

@@ -1,4 +1,5 @@
 import { check } from '../core/errors.ts';
+import { defaultsOf, type OptionSpecs } from '../core/options.ts';
 import { zerosLike } from '../tensor/creation.ts';
 import { keep } from '../tensor/lifecycle.ts';
 import { maximum } from '../tensor/ops/elementwise.ts';
@@ -27,6 +28,16 @@ interface AdamState {
  * the second moment. AdamW below differs only in decoupled weight decay.
  */
 export class Adam extends Optimizer<AdamOptions, AdamState> {
+  /** The options, declared once: constructors, `getOptimizer` and the CLI's YAML schema read them. */
+  static readonly options: OptionSpecs = {
+    lr: { type: 'number', gt: 0, default: 1e-3 },
+    betas: { type: 'numbers', length: 2, min: 0, lt: 1, default: [0.9, 0.999] },
+    eps: { type: 'number', gt: 0, default: 1e-8 },
+    weightDecay: { type: 'number', min: 0, default: 0 },
+    amsgrad: { type: 'boolean', default: false },
+    maximize: { type: 'boolean', default: false },
+  };
+
   get name(): string {
     return 'Adam';
   }
@@ -34,15 +45,7 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
   protected readonly decoupled: boolean = false;
 
   constructor(params: ParamsInput<AdamOptions>, opts: Partial<AdamOptions> = {}) {
-    super(params, {
-      lr: 1e-3,
-      betas: [0.9, 0.999],
-      eps: 1e-8,
-      weightDecay: 0,
-      amsgrad: false,
-      maximize: false,
-      ...opts,
-    });
+    super(params, { ...defaultsOf<AdamOptions>(Adam.options), ...opts });
   }
 
   protected override validate(g: ParamGroup<AdamOptions>): void {
@@ -103,8 +106,12 @@ export class AdamW extends Adam {
     return 'AdamW';
   }
   protected override readonly decoupled: boolean = true;
+  static override readonly options: OptionSpecs = {
+    ...Adam.options,
+    weightDecay: { type: 'number', min: 0, default: 1e-2 },
+  };
 
   constructor(params: ParamsInput<AdamOptions>, opts: Partial<AdamOptions> = {}) {
-    super(params, { weightDecay: 1e-2, ...opts });
+    super(params, { weightDecay: AdamW.options.weightDecay!.default as number, ...opts });
   }
 }

@@ -28,6 +28,12 @@ export {
   type ParamsInput,
 } from './optimizer.ts';
 export { l1Penalty, l2Penalty } from './penalty.ts';
-export { getOptimizer, type NamedOptimizerOptions, optimizerNames } from './registry.ts';
+export {
+  getOptimizer,
+  type NamedOptimizerOptions,
+  type OptimizerEntry,
+  optimizerNames,
+  optimizers,
+} from './registry.ts';
 export { RMSprop, type RMSpropOptions } from './rmsprop.ts';
 export { SGD, type SGDOptions } from './sgd.ts';

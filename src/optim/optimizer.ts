@@ -1,7 +1,9 @@
 import { noGrad } from '../autograd/node.ts';
 import { check, fail } from '../core/errors.ts';
+import { checkOptionKeys, type OptionSpecs } from '../core/options.ts';
 import { keep } from '../tensor/lifecycle.ts';
 import { scope } from '../tensor/scope.ts';
+import { endStep } from '../tensor/step-release.ts';
 import { Tensor } from '../tensor/tensor.ts';
 
 /** A value an optimizer option may take; all of them are JSON-serialisable so state dicts can be saved. */
@@ -51,6 +53,7 @@ export abstract class Optimizer<O extends GroupOptions = GroupOptions, S extends
   stepCount = 0;
 
   constructor(params: ParamsInput<O>, defaults: O) {
+    this.checkKeys(defaults);
     this.defaults = Object.freeze({ ...defaults });
     const list = [...(params as Iterable<Tensor | ParamGroupInput<O>>)];
     check(list.length > 0, 'optimizer', () => 'got an empty parameter list');
@@ -83,8 +86,19 @@ export abstract class Optimizer<O extends GroupOptions = GroupOptions, S extends
     );
   }
 
+  /**
+   * Refuses an option the optimizer does not have (`weight_decay` for `weightDecay`), which would otherwise be
+   * ignored silently. The names come from the subclass's static `options`; a subclass without them is not checked.
+   */
+  private checkKeys(opts: object, extra: readonly string[] = []): void {
+    const specs = (this.constructor as { options?: OptionSpecs }).options;
+    if (specs === undefined) return;
+    checkOptionKeys(this.name, opts, [...Object.keys(specs), 'initialLr', ...extra]);
+  }
+
   /** torch's `add_param_group`: options missing from the group take the optimizer's defaults. */
   addParamGroup(input: ParamGroupInput<O>): void {
+    this.checkKeys(input, ['params']);
     const params = [...input.params];
     check(params.length > 0, this.name, () => 'a parameter group has no parameters');
     const seen = new Set<Tensor>();
@@ -144,6 +158,9 @@ export abstract class Optimizer<O extends GroupOptions = GroupOptions, S extends
       }),
     );
     this.stepCount++;
+    // A step boundary: hands the backend memory of the step before last back (see step-release.ts), so
+    // hand-written loops without ts.scope stay flat.
+    endStep();
     return loss;
   }
 

@@ -1,4 +1,5 @@
-import { fail } from '../core/errors.ts';
+import type { OptionSpecs } from '../core/options.ts';
+import { Registry } from '../core/registry.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { Adagrad } from './adagrad.ts';
 import { Adam, AdamW } from './adam.ts';
@@ -12,18 +13,37 @@ export interface NamedOptimizerOptions {
   [option: string]: GroupValue | undefined;
 }
 
-// Defaults are torch's; SGD (which has none in torch) gets Keras' 0.01.
-const FACTORIES: Record<string, (params: Tensor[], opts: NamedOptimizerOptions) => Optimizer> = {
-  sgd: (p, o) => new SGD(p, { lr: 0.01, ...o }),
-  adam: (p, o) => new Adam(p, o),
-  adamw: (p, o) => new AdamW(p, o),
-  rmsprop: (p, o) => new RMSprop(p, o),
-  adagrad: (p, o) => new Adagrad(p, o),
-};
+/** A registered optimizer: how to build it by name, and its declared options (the YAML schema reads them). */
+export interface OptimizerEntry {
+  create(params: Tensor[], opts: NamedOptimizerOptions): Optimizer;
+  options: OptionSpecs;
+}
+
+/** The optimizer registry: one entry per optimizer, names under the library's one name rule. */
+export const optimizers = new Registry<OptimizerEntry>('optimizer', 'getOptimizer');
+
+type Opts<C extends abstract new (...a: never[]) => unknown> = ConstructorParameters<C>[1];
+
+// Defaults are torch's; SGD (which has none in torch) gets Keras' 0.01 when built by name.
+optimizers
+  .register('sgd', {
+    create: (p, o) => new SGD(p, { ...(o as Opts<typeof SGD>), lr: o.lr ?? 0.01 }),
+    options: SGD.options,
+  })
+  .register('adam', { create: (p, o) => new Adam(p, o as Opts<typeof Adam>), options: Adam.options })
+  .register('adamw', { create: (p, o) => new AdamW(p, o as Opts<typeof AdamW>), options: AdamW.options })
+  .register('rmsprop', {
+    create: (p, o) => new RMSprop(p, o as Opts<typeof RMSprop>),
+    options: RMSprop.options,
+  })
+  .register('adagrad', {
+    create: (p, o) => new Adagrad(p, o as Opts<typeof Adagrad>),
+    options: Adagrad.options,
+  });
 
 /** Optimizer names understood by `getOptimizer` and `compile({ optimizer: 'adam' })`. */
 export function optimizerNames(): string[] {
-  return Object.keys(FACTORIES);
+  return optimizers.names();
 }
 
 /** An optimizer from its name ('sgd', 'adam', 'adamw', 'rmsprop', 'adagrad'; any case) over the given parameters. */
@@ -32,8 +52,5 @@ export function getOptimizer(
   params: Iterable<Tensor>,
   opts: NamedOptimizerOptions = {},
 ): Optimizer {
-  const make = FACTORIES[String(name).toLowerCase()];
-  if (make === undefined)
-    fail('getOptimizer', `unknown optimizer "${name}"; known names: ${optimizerNames().join(', ')}`);
-  return make([...params], opts);
+  return optimizers.get(name).create([...params], opts);
 }

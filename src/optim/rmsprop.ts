@@ -1,4 +1,5 @@
 import { check } from '../core/errors.ts';
+import { defaultsOf, type OptionSpecs } from '../core/options.ts';
 import { zerosLike } from '../tensor/creation.ts';
 import { keep } from '../tensor/lifecycle.ts';
 import type { Tensor } from '../tensor/tensor.ts';
@@ -26,21 +27,23 @@ interface RMSpropState {
  * `centered` subtracts the squared running mean of the gradient.
  */
 export class RMSprop extends Optimizer<RMSpropOptions, RMSpropState> {
+  /** The options, declared once: constructors, `getOptimizer` and the CLI's YAML schema read them. */
+  static readonly options: OptionSpecs = {
+    lr: { type: 'number', gt: 0, default: 1e-2 },
+    alpha: { type: 'number', gt: 0, default: 0.99 },
+    eps: { type: 'number', gt: 0, default: 1e-8 },
+    weightDecay: { type: 'number', min: 0, default: 0 },
+    momentum: { type: 'number', min: 0, default: 0 },
+    centered: { type: 'boolean', default: false },
+    maximize: { type: 'boolean', default: false },
+  };
+
   get name(): string {
     return 'RMSprop';
   }
 
   constructor(params: ParamsInput<RMSpropOptions>, opts: Partial<RMSpropOptions> = {}) {
-    super(params, {
-      lr: 1e-2,
-      alpha: 0.99,
-      eps: 1e-8,
-      weightDecay: 0,
-      momentum: 0,
-      centered: false,
-      maximize: false,
-      ...opts,
-    });
+    super(params, { ...defaultsOf<RMSpropOptions>(RMSprop.options), ...opts });
   }
 
   protected override validate(g: ParamGroup<RMSpropOptions>): void {

@@ -1,4 +1,5 @@
 import { check } from '../core/errors.ts';
+import { defaultsOf, type OptionSpecs } from '../core/options.ts';
 import { keep } from '../tensor/lifecycle.ts';
 import { sgdMomentumStep_ } from '../tensor/ops/updates.ts';
 import type { Tensor } from '../tensor/tensor.ts';
@@ -22,19 +23,22 @@ interface SGDState {
  * torch.optim.SGD: the momentum buffer starts as the first (decayed) gradient, not as zeros.
  */
 export class SGD extends Optimizer<SGDOptions, SGDState> {
+  /** The options, declared once: constructors, `getOptimizer` and the CLI's YAML schema read them. */
+  static readonly options: OptionSpecs = {
+    lr: { type: 'number', gt: 0, doc: 'learning rate (required in code; 0.01 by name, as Keras)' },
+    momentum: { type: 'number', min: 0, default: 0 },
+    dampening: { type: 'number', min: 0, default: 0 },
+    weightDecay: { type: 'number', min: 0, default: 0 },
+    nesterov: { type: 'boolean', default: false },
+    maximize: { type: 'boolean', default: false },
+  };
+
   get name(): string {
     return 'SGD';
   }
 
   constructor(params: ParamsInput<SGDOptions>, opts: Partial<SGDOptions> & { lr: number }) {
-    super(params, {
-      momentum: 0,
-      dampening: 0,
-      weightDecay: 0,
-      nesterov: false,
-      maximize: false,
-      ...opts,
-    });
+    super(params, { ...defaultsOf<Omit<SGDOptions, 'lr'>>(SGD.options), ...opts });
   }
 
   protected override validate(g: ParamGroup<SGDOptions>): void {

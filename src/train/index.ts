@@ -29,10 +29,13 @@ export {
   writeCheckpoint,
 } from './checkpoint.ts';
 export {
+  canonicalLossName,
   getLoss,
+  type LossEntry,
   type LossFn,
   type LossModule,
   type LossSpec,
+  losses,
   lossNames,
   type NamedLoss,
   type ResolvedLoss,

@@ -1,4 +1,6 @@
 import { check, fail, fmtShape } from '../core/errors.ts';
+import { checkOptions, type OptionSpec, type OptionSpecs } from '../core/options.ts';
+import { normaliseName, Registry } from '../core/registry.ts';
 import {
   binaryCrossEntropy,
   binaryCrossEntropyWithLogits,
@@ -148,45 +150,70 @@ const NAMED: Record<string, Maker> = {
   }),
 };
 
-const ALIASES: Record<string, string> = {
-  mean_squared_error: 'mse',
-  mse_loss: 'mse',
-  mean_absolute_error: 'mae',
-  l1: 'mae',
-  l1_loss: 'mae',
-  huber_loss: 'huber',
-  smooth_l1: 'huber',
-  bce: 'binary_crossentropy',
-  bce_with_logits: 'binary_crossentropy',
-  binary_cross_entropy: 'binary_crossentropy',
-  binary_cross_entropy_with_logits: 'binary_crossentropy',
-  categorical_cross_entropy: 'categorical_crossentropy',
-  sparse_categorical_cross_entropy: 'sparse_categorical_crossentropy',
-  nll_loss: 'nll',
+const FROM_LOGITS: OptionSpec = {
+  type: 'boolean',
+  default: false,
+  doc: 'the model outputs logits (no final sigmoid/softmax); the loss applies it, stably',
 };
 
-function normalise(name: string): string {
-  const k = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
-  return ALIASES[k] ?? k;
+/** A registered loss: how to make it, and its declared options (besides `name`; the YAML schema reads them). */
+export interface LossEntry {
+  make: Maker;
+  options: OptionSpecs;
 }
+
+/**
+ * The loss registry. Keras and torch spellings are aliases of one entry; the name rule makes camelCase and
+ * snake_case the same name. A name ending in `with_logits` implies `fromLogits: true`.
+ */
+export const losses = new Registry<LossEntry>('loss', 'getLoss')
+  .register('mse', { make: NAMED.mse!, options: {} }, { aliases: ['mean_squared_error', 'mse_loss'] })
+  .register('mae', { make: NAMED.mae!, options: {} }, { aliases: ['mean_absolute_error', 'l1', 'l1_loss'] })
+  .register(
+    'huber',
+    { make: NAMED.huber!, options: { delta: { type: 'number', gt: 0, default: 1 } } },
+    { aliases: ['huber_loss', 'smooth_l1'] },
+  )
+  .register(
+    'binary_crossentropy',
+    { make: NAMED.binary_crossentropy!, options: { fromLogits: FROM_LOGITS } },
+    {
+      aliases: ['bce', 'bce_with_logits', 'binary_cross_entropy', 'binary_cross_entropy_with_logits'],
+    },
+  )
+  .register(
+    'categorical_crossentropy',
+    { make: NAMED.categorical_crossentropy!, options: { fromLogits: FROM_LOGITS } },
+    { aliases: ['categorical_cross_entropy'] },
+  )
+  .register(
+    'sparse_categorical_crossentropy',
+    { make: NAMED.sparse_categorical_crossentropy!, options: { fromLogits: FROM_LOGITS } },
+    { aliases: ['sparse_categorical_cross_entropy'] },
+  )
+  .register('cross_entropy', { make: NAMED.cross_entropy!, options: {} })
+  .register('nll', { make: NAMED.nll!, options: {} }, { aliases: ['nll_loss'] });
 
 /** Loss names `getLoss`/`compile` understand (camelCase or snake_case, Keras or torch spelling). */
 export function lossNames(): string[] {
-  return [...Object.keys(NAMED), ...Object.keys(ALIASES)].sort();
+  return losses.allNames();
+}
+
+/** The registered name a loss name stands for ('meanSquaredError' -> 'mse'), or undefined when unknown. */
+export function canonicalLossName(name: string): string | undefined {
+  return losses.canonical(name);
 }
 
 /**
  * A per-sample loss from its name: 'mse', 'mae', 'huber', 'binaryCrossentropy', 'categoricalCrossentropy',
  * 'sparseCategoricalCrossentropy' (Keras; `fromLogits` for logit outputs), 'crossEntropy' (torch: logits),
- * 'nll' (log-probabilities), 'bceWithLogits'.
+ * 'nll' (log-probabilities), 'bceWithLogits'. An option the loss does not have is an error.
  */
 export function getLoss(name: string, opts: Omit<NamedLoss, 'name'> = {}): ResolvedLoss {
-  const key = normalise(String(name));
-  const make = NAMED[key];
-  if (make === undefined) fail('getLoss', `unknown loss "${name}"; known names: ${lossNames().join(', ')}`);
-  const fromLogits =
-    opts.fromLogits ?? /with_logits$/.test(name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase());
-  return make({ ...opts, name, fromLogits });
+  const entry = losses.get(name);
+  checkOptions(`getLoss(${name})`, opts, entry.options);
+  const fromLogits = opts.fromLogits ?? normaliseName(name).endsWith('withlogits');
+  return entry.make({ ...opts, name, fromLogits });
 }
 
 /** Turns any loss spec into a per-sample loss function. */

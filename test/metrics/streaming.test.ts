@@ -182,7 +182,7 @@ test('getMetric builds Keras-named metrics reporting under the asked name', () =
   assert.equal(m.getMetric(mine), mine);
   assert.throws(
     () => m.getMetric('acuracy'),
-    /\[getMetric\] unknown metric "acuracy"; known names: .*accuracy/,
+    /\[getMetric\] unknown metric "acuracy" \(did you mean "accuracy"\?\); known names: .*accuracy/,
   );
 });
 

@@ -23,7 +23,9 @@ describe('one full training step against PyTorch', () => {
   it(`${fx.torch}: loss, every gradient and every updated weight`, () => {
     const model = new Sequential(new Linear(3, 8), new ReLU(), new Linear(8, 2));
     model.loadStateDict(Object.fromEntries(Object.entries(fx.weights).map(([k, v]) => [k, fromData(v)])));
-    const opt = new SGD(model.parameters(), fx.optimizer);
+    // The fixture names the optimizer in `type`; the rest are its options (an unknown key would be refused).
+    const { type: _type, ...sgdOptions } = fx.optimizer as typeof fx.optimizer & { type?: string };
+    const opt = new SGD(model.parameters(), sgdOptions);
     const lossFn = new MSELoss();
     opt.zeroGrad();
     const loss = lossFn.call(model.call(fromData(fx.input)), fromData(fx.target));
