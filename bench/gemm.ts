@@ -1,6 +1,7 @@
 import { RefBackend } from '../src/backends/ref/backend.ts';
 import { defaultThreads, WasmBackend } from '../src/backends/wasm/backend.ts';
 import type { Backend } from '../src/kernels/backend.ts';
+import { runKernel } from '../src/kernels/kernel-registry.ts';
 
 /** One benchmark figure, printed and returned so `npm run bench -- --json` can emit it as a line. */
 export interface BenchRecord {
@@ -25,7 +26,8 @@ function gflops(backend: Backend, m: number, n: number, k: number, reps: number)
   for (let i = 0; i < a.length; i++) a[i] = Math.sin(i);
   for (let i = 0; i < b.length; i++) b[i] = Math.cos(i);
   const dims = { batch: 1, m, n, k, transA: false, transB: false, strideA: m * k, strideB: k * n };
-  backend.matmul(a, b, out, dims);
+  const call = { inputs: { a, b }, outputs: { out }, attrs: dims };
+  runKernel('matmul', call, backend);
   const times: number[] = [];
   for (let r = 0; r < reps; r++) {
     // Repeat small problems so each timing spans at least ~20 ms.
@@ -33,7 +35,7 @@ function gflops(backend: Backend, m: number, n: number, k: number, reps: number)
     const t0 = performance.now();
     let t = t0;
     do {
-      backend.matmul(a, b, out, dims);
+      runKernel('matmul', call, backend);
       iters++;
       t = performance.now();
     } while (t - t0 < 20);

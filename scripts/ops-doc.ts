@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ts from '../src/index.ts';
+import { FUSED_KERNELS, PRIMITIVE_KERNELS } from '../src/kernels/signatures.ts';
 import { argTensor, goldenFiles } from '../test/helpers/golden.ts';
 import { OPS, PIECEWISE_CONSTANT } from '../test/helpers/op-table.ts';
 import { tapeOps } from '../test/helpers/tape.ts';
@@ -63,18 +64,26 @@ export function renderOpsDoc(): string {
       .map((r) => `\`${r}\``)
       .join(', '),
   );
-  lines.push('', '## Backend kernels', '', '| kernel | backends |', '|---|---|');
-  const backends = ts.backendNames().map((n) => ts.findBackend(n));
-  const kernelNames = Object.getOwnPropertyNames(Object.getPrototypeOf(ts.findBackend('ref')))
-    .filter((k) => k !== 'constructor')
-    .sort();
-  for (const k of kernelNames) {
-    const has = backends.filter((b) => {
-      // A backend implements a kernel itself when it (not only a base class) defines it.
-      const proto = Object.getPrototypeOf(b) as object;
-      return Object.hasOwn(proto, k) || b.name === 'ref';
-    });
-    lines.push(`| \`${k}\` | ${has.map((b) => b.name).join(', ')} |`);
+  lines.push(
+    '',
+    '## Backend kernels',
+    '',
+    'Registered per (kernel, backend) in `src/kernels/kernel-registry.ts`; signatures in',
+    "`src/kernels/signatures.ts`. A backend without its own kernel runs its fallback's (wasm -> ref);",
+    'fused kernels are optional and the op layer runs the composite where none is registered.',
+    '',
+    '| kernel | kind | backends |',
+    '|---|---|---|',
+  );
+  const names = ts.backendNames();
+  for (const [kind, list] of [
+    ['primitive', PRIMITIVE_KERNELS],
+    ['fused', FUSED_KERNELS],
+  ] as const) {
+    for (const k of [...list].sort()) {
+      const has = names.filter((n) => ts.kernelNames(n).includes(k));
+      lines.push(`| \`${k}\` | ${kind} | ${has.join(', ')} |`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

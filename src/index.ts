@@ -14,7 +14,18 @@ export { defaultGenerator, Generator, manualSeed } from './core/rng.ts';
 export * as data from './data/index.ts';
 export * as io from './io/index.ts';
 export type { Backend } from './kernels/backend.ts';
+export {
+  hasKernel,
+  type KernelArgs,
+  type KernelConfig,
+  type KernelFn,
+  kernelNames,
+  registerKernel,
+  runKernel,
+  tryKernel,
+} from './kernels/kernel-registry.ts';
 export { backendNames, findBackend, getBackend, setBackend } from './kernels/registry.ts';
+export type { KernelName, KernelSignatures } from './kernels/signatures.ts';
 export * as metrics from './metrics/index.ts';
 export * as models from './models/index.ts';
 export * as nn from './nn/index.ts';

@@ -88,55 +88,16 @@ export interface MatmulDims {
 }
 
 /**
- * Optional fused kernels. Each computes what a composite of the primitive kernels computes (the
- * composite in the op layer stays the specification and the fallback) in fewer passes over memory. A
- * kernel returns false to decline (a dtype or memory it does not handle), and the op layer then runs the
- * composite. See docs/decisions/wasm-perf.md.
- */
-export interface FusedKernels {
-  /** matmul (same operands and dims) with bias[n] added to every output row: a Linear layer's forward. */
-  matmulBias?(a: TypedArray, b: TypedArray, bias: TypedArray, out: TypedArray, dims: MatmulDims): boolean;
-  /** In place x += alpha * y (Tensor.add_ with alpha) for contiguous x and y of one size and dtype. */
-  axpy?(x: TypedArray, y: TypedArray, alpha: number): boolean;
-  /**
-   * SGD momentum step in place, as the composite buf = buf*momentum + d*(1-dampening); p += buf*(-lr),
-   * each product and sum rounded to the dtype. Contiguous p, d, buf of one size and dtype.
-   */
-  sgdMomentum?(
-    p: TypedArray,
-    d: TypedArray,
-    buf: TypedArray,
-    momentum: number,
-    dampening: number,
-    lr: number,
-  ): boolean;
-  /**
-   * Adam step in place (no amsgrad), as the composite m = m*b1 + g*(1-b1); v = v*b2 + (g*g)*(1-b2);
-   * p += (m / (sqrt(v)/bc2 + eps)) * (-stepSize). Contiguous p, g, m, v of one size and dtype.
-   */
-  adam?(
-    p: TypedArray,
-    g: TypedArray,
-    m: TypedArray,
-    v: TypedArray,
-    opts: { beta1: number; beta2: number; bc2: number; eps: number; stepSize: number },
-  ): boolean;
-  /** ReLU's gradient, where(x > 0, g, 0), for contiguous g, x and out of one size. */
-  reluBackward?(g: TypedArray, x: TypedArray, out: TypedArray): boolean;
-}
-
-/**
- * The kernels a backend provides. Every kernel writes into caller-allocated, contiguous outputs (made
- * with `alloc`), which lets the engine reuse buffers and a backend keep data in its own memory. Inputs
- * that are `View`s may be strided; inputs typed `TypedArray` are contiguous.
- *
- * A backend may leave a kernel out only by extending another backend that has it (the wasm backend
- * extends the reference one); the engine never calls a kernel that is not there.
+ * A backend owns memory: buffers come from `alloc` (host arrays, the wasm heap, later engine or device
+ * buffers) and go back with `free`; the op layer crosses to the host only through `read` and `write`.
+ * Kernels are not methods: they are registered per (kernel name, backend name) in kernel-registry.ts
+ * with the signatures in signatures.ts, and a kernel a backend lacks or declines runs on its
+ * `fallback` backend (the reference backend serves every primitive kernel).
  */
 export interface Backend {
   readonly name: string;
-  /** Fused kernels this backend has (optional; see FusedKernels). */
-  readonly fused?: FusedKernels;
+  /** The backend whose kernels serve calls this one lacks or declines (wasm: 'ref'). */
+  readonly fallback?: string;
 
   /** A zero-filled buffer of `size` elements. The backend may place it in its own memory. */
   alloc(dtype: DType, size: number): TypedArray;
@@ -147,7 +108,12 @@ export interface Backend {
   allocUninit?(dtype: DType, size: number): TypedArray;
   /** Returns a buffer from `alloc` that no tensor uses any more. */
   free(data: TypedArray): void;
+  /** A host copy of `length` elements of `data` from `offset` (the explicit read back). */
+  read(data: TypedArray, offset: number, length: number): TypedArray;
+  /** Writes host values into `data` from `offset` (the explicit upload). */
+  write(data: TypedArray, values: ArrayLike<number>, offset: number): void;
 
+  // ---- positional kernels not yet moved to the kernel registry ----
   /** out[i] = op(x[i]); out has the dtype the engine chose (bool for isnan/logicalNot, else x's). */
   unary(op: UnaryOp, x: View, out: TypedArray): void;
   /** out = op(a, b); a and b are already broadcast to `out`'s shape (stride-0 views). */
@@ -170,13 +136,6 @@ export interface Backend {
     inner: number,
     out: Int32Array,
   ): void;
-
-  /**
-   * Batched GEMM: out[b] = op(a[b]) @ op(b[b]) where op transposes when asked. a is [batch, M, K] (or
-   * [batch, K, M] when transA), b is [batch, K, N] (or [batch, N, K] when transB), both contiguous;
-   * a batch stride of 0 broadcasts that operand. out is contiguous [batch, M, N].
-   */
-  matmul(a: TypedArray, b: TypedArray, out: TypedArray, dims: MatmulDims): void;
 
   /** x [N,C,H,W], w [O,C/groups,kH,kW] contiguous; out [N,O,oH,oW]. Bias is added by the caller. */
   conv2d(

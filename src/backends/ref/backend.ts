@@ -4,7 +4,6 @@ import type {
   Backend,
   BinaryOp,
   Conv2dAttrs,
-  MatmulDims,
   Pool2dAttrs,
   ReduceOp,
   UnaryOp,
@@ -12,7 +11,7 @@ import type {
 } from '../../kernels/backend.ts';
 import { conv2d, conv2dBackwardFilter, conv2dBackwardInput } from './conv.ts';
 import { gather, indexRows, indexRowsAdd, scatterAdd } from './gather.ts';
-import { matmul } from './matmul.ts';
+import './matmul.ts';
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.ts';
 import { BINARY, UNARY } from './scalar-math.ts';
 import { forEachN, isPlain } from './strided.ts';
@@ -30,6 +29,14 @@ export class RefBackend implements Backend {
 
   free(_data: TypedArray): void {
     // Garbage-collected memory: nothing to return.
+  }
+
+  read(data: TypedArray, offset: number, length: number): TypedArray {
+    return data.slice(offset, offset + length);
+  }
+
+  write(data: TypedArray, values: ArrayLike<number>, offset: number): void {
+    data.set(values, offset);
   }
 
   unary(op: UnaryOp, x: View, out: TypedArray): void {
@@ -144,10 +151,6 @@ export class RefBackend implements Backend {
         out[o * inner + i] = bi;
       }
     }
-  }
-
-  matmul(a: TypedArray, b: TypedArray, out: TypedArray, dims: MatmulDims): void {
-    matmul(a, b, out, dims);
   }
 
   conv2d(

@@ -1,5 +1,6 @@
 import type { TypedArray } from '../../core/dtype.ts';
 import type { MatmulDims } from '../../kernels/backend.ts';
+import { registerKernel } from '../../kernels/kernel-registry.ts';
 
 /** Batched GEMM, i-k-j order, accumulating each output row in float64. */
 export function matmul(a: TypedArray, b: TypedArray, out: TypedArray, dims: MatmulDims): void {
@@ -29,3 +30,12 @@ export function matmul(a: TypedArray, b: TypedArray, out: TypedArray, dims: Matm
     }
   }
 }
+
+registerKernel({
+  name: 'matmul',
+  backend: 'ref',
+  fn: ({ inputs, outputs, attrs }) => {
+    matmul(inputs.a, inputs.b, outputs.out, attrs);
+    return true;
+  },
+});

@@ -5,8 +5,6 @@ import type {
   ArgReduceOp,
   BinaryOp,
   Conv2dAttrs,
-  FusedKernels,
-  MatmulDims,
   Pool2dAttrs,
   ReduceOp,
   UnaryOp,
@@ -18,6 +16,8 @@ import { WasmHeap } from './heap.ts';
 import { type KernelFlavor, kernelModule } from './module.ts';
 import { type TaskName, ThreadPool } from './pool.ts';
 import { WA, type WasmGlobal } from './wasm-api.ts';
+import './kernels/gemm.ts';
+import './kernels/fused.ts';
 
 export interface WasmBackendOptions {
   /** Threads including the calling one; default TENSORSCRIPT_THREADS, else os.availableParallelism(). */
@@ -70,8 +70,6 @@ const REDUCE_CODE: Partial<Record<ReduceOp, number>> = { sum: 0, max: 1, min: 2 
 /** Work below these sizes stays on the calling thread: waking workers costs more than it saves. */
 const PAR_FLOPS = 1 << 17;
 const PAR_ELEMS = 1 << 15;
-/** Blocks per thread of a parallel GEMM. */
-const GEMM_BLOCKS_PER_THREAD = 2;
 /** Blocks per thread of a parallel convolution split by samples. */
 const CONV_BLOCKS_PER_THREAD = 4;
 /** Elements per block of a parallel elementwise task (more blocks than threads balance late workers). */
@@ -123,15 +121,16 @@ function prod(s: readonly number[], lo = 0, hi = s.length): number {
  */
 export class WasmBackend extends RefBackend {
   override readonly name: string = 'wasm';
+  readonly fallback = 'ref';
   readonly flavor: KernelFlavor;
   readonly heap: WasmHeap;
   private readonly pool: ThreadPool;
-  private readonly ex: Record<string, Fn>;
-  private readonly argsPtr: number;
+  readonly ex: Record<string, Fn>;
+  readonly argsPtr: number;
   /** A float argument's bits, to pass in the int32 argument block. */
   private readonly f32arg = new Float32Array(1);
   private readonly i32arg = new Int32Array(this.f32arg.buffer);
-  private readonly packPtr: number;
+  readonly packPtr: number;
 
   constructor(opts: WasmBackendOptions = {}) {
     super();
@@ -171,6 +170,11 @@ export class WasmBackend extends RefBackend {
     return this.pool.size;
   }
 
+  /** Threads a task can use right now (1 until every worker has started). */
+  get poolThreads(): number {
+    return this.pool.threads;
+  }
+
   /** Resolves when every worker can take work (until then kernels run on the calling thread). */
   ready(): Promise<void> {
     return this.pool.ready();
@@ -193,14 +197,14 @@ export class WasmBackend extends RefBackend {
     this.heap.free(data);
   }
 
-  // ---- plumbing -------------------------------------------------------------------------------
+  // ---- plumbing for the kernels in kernels/*.ts -------------------------------------------------------------------------------
 
   /** Runs a task in one block, or, when `parallel`, in one block per thread (kernels with scratch). */
-  private run(task: TaskName, args: readonly number[], parallel: boolean): void {
+  run(task: TaskName, args: readonly number[], parallel: boolean): void {
     this.runBlocks(task, args, parallel ? this.pool.threads : 1);
   }
 
-  private runBlocks(task: TaskName, args: readonly number[], blocks: number): void {
+  runBlocks(task: TaskName, args: readonly number[], blocks: number): void {
     const i32 = this.heap.i32;
     const base = this.argsPtr >> 2;
     for (let i = 0; i < args.length; i++) i32[base + i] = args[i]!;
@@ -208,20 +212,20 @@ export class WasmBackend extends RefBackend {
   }
 
   /** Blocks for a scratch-free task over n elements: 1 below PAR_ELEMS, else up to 4 per thread. */
-  private blocksFor(n: number): number {
+  blocksFor(n: number): number {
     if (n < PAR_ELEMS) return 1;
     const t = this.pool.threads;
     return t === 1 ? 1 : Math.min(4 * t, Math.ceil(n / BLOCK_ELEMS));
   }
 
   /** Whether every array is float32 in wasm memory, all of one length (the fused kernels' operands). */
-  private wasmF32(arrays: readonly TypedArray[]): boolean {
+  wasmF32(arrays: readonly TypedArray[]): boolean {
     const n = arrays[0]!.length;
     return arrays.every((a) => a instanceof Float32Array && a.length === n && this.heap.owns(a));
   }
 
   /** float32 bit patterns of `values` (rounded as the composite's scalar tensors are), for int32 args. */
-  private floatBits(values: readonly number[]): number[] {
+  floatBits(values: readonly number[]): number[] {
     return values.map((v) => {
       this.f32arg[0] = v;
       return this.i32arg[0]!;
@@ -229,7 +233,7 @@ export class WasmBackend extends RefBackend {
   }
 
   /** Address of a contiguous input: in place when it lives in wasm memory, else a scratch copy. */
-  private input(a: TypedArray, temps: number[]): number {
+  input(a: TypedArray, temps: number[]): number {
     if (this.heap.owns(a)) return a.byteOffset;
     const p = this.heap.allocBytes(a.byteLength);
     new Uint8Array(this.heap.memory.buffer, p, a.byteLength).set(
@@ -240,7 +244,7 @@ export class WasmBackend extends RefBackend {
   }
 
   /** Address of an output; `after` copies scratch back when `a` is not in wasm memory. */
-  private output(a: TypedArray, temps: number[], after: (() => void)[], copyIn: boolean): number {
+  output(a: TypedArray, temps: number[], after: (() => void)[], copyIn: boolean): number {
     if (this.heap.owns(a)) return a.byteOffset;
     const p = copyIn ? this.input(a, temps) : this.heap.allocBytes(a.byteLength);
     if (!copyIn) temps.push(p);
@@ -252,126 +256,14 @@ export class WasmBackend extends RefBackend {
     return p;
   }
 
-  private finish(temps: number[], after: (() => void)[]): void {
+  finish(temps: number[], after: (() => void)[]): void {
     for (const f of after) f();
     for (const p of temps) this.heap.freeBytes(p);
   }
 
-  private viewPtr(v: View, bytes: number): number {
+  viewPtr(v: View, bytes: number): number {
     return v.data.byteOffset + v.offset * bytes;
   }
-
-  // ---- GEMM -----------------------------------------------------------------------------------
-
-  override matmul(a: TypedArray, b: TypedArray, out: TypedArray, dims: MatmulDims): void {
-    if (!(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array)) {
-      super.matmul(a, b, out, dims);
-      return;
-    }
-    this.gemm(a, b, null, out, dims);
-  }
-
-  private gemm(
-    a: Float32Array,
-    b: Float32Array,
-    bias: Float32Array | null,
-    out: Float32Array,
-    dims: MatmulDims,
-  ) {
-    const { batch, m, n, k } = dims;
-    if (batch * m * n === 0) return;
-    const temps: number[] = [];
-    const after: (() => void)[] = [];
-    const pa = this.input(a, temps);
-    const pb = this.input(b, temps);
-    const pbias = bias === null ? 0 : this.input(bias, temps);
-    const pc = this.output(out, temps, after, false);
-    // Twice as many blocks as threads: a worker that wakes late leaves the caller at most a quarter
-    // of the product to wait for, not half (packing scratch is per thread, so blocks may outnumber them).
-    const t = this.pool.threads;
-    this.runBlocks(
-      'k_matmul',
-      [
-        pa,
-        pb,
-        pc,
-        m,
-        n,
-        k,
-        +dims.transA,
-        +dims.transB,
-        batch,
-        dims.strideA,
-        dims.strideB,
-        0,
-        this.packPtr,
-        pbias,
-      ],
-      batch * m * n * k >= PAR_FLOPS && t > 1 ? GEMM_BLOCKS_PER_THREAD * t : 1,
-    );
-    this.finish(temps, after);
-  }
-
-  // ---- fused kernels (optional; the op layer falls back to the composite when one declines) ------
-
-  readonly fused: FusedKernels = {
-    matmulBias: (a, b, bias, out, dims) => {
-      if (
-        !(a instanceof Float32Array && b instanceof Float32Array) ||
-        !(bias instanceof Float32Array && out instanceof Float32Array)
-      )
-        return false;
-      this.gemm(a, b, bias, out, dims);
-      return true;
-    },
-    axpy: (x, y, alpha) => {
-      if (!(x instanceof Float32Array && y instanceof Float32Array)) return false;
-      if (!this.heap.owns(x) || !this.heap.owns(y)) return false;
-      const n = x.length;
-      if (n > 0) {
-        this.f32arg[0] = alpha;
-        this.runBlocks('k_axpy', [x.byteOffset, y.byteOffset, n, this.i32arg[0]!], this.blocksFor(n));
-      }
-      return true;
-    },
-    sgdMomentum: (p, d, buf, momentum, dampening, lr) => {
-      const arrays = [p, d, buf];
-      if (!this.wasmF32(arrays)) return false;
-      const n = p.length;
-      if (n > 0)
-        this.runBlocks(
-          'k_sgd_momentum',
-          [...arrays.map((a) => a.byteOffset), n, ...this.floatBits([momentum, 1 - dampening, -lr])],
-          this.blocksFor(n),
-        );
-      return true;
-    },
-    adam: (p, g, m, v, o) => {
-      const arrays = [p, g, m, v];
-      if (!this.wasmF32(arrays)) return false;
-      const n = p.length;
-      if (n > 0)
-        this.runBlocks(
-          'k_adam',
-          [
-            ...arrays.map((a) => a.byteOffset),
-            n,
-            ...this.floatBits([o.beta1, 1 - o.beta1, o.beta2, 1 - o.beta2, o.bc2, o.eps, -o.stepSize]),
-          ],
-          this.blocksFor(n),
-        );
-      return true;
-    },
-    reluBackward: (g, x, out) => {
-      if (!(g instanceof Float32Array && x instanceof Float32Array && out instanceof Float32Array))
-        return false;
-      if (!this.heap.owns(g) || !this.heap.owns(x) || !this.heap.owns(out)) return false;
-      const n = out.length;
-      if (n > 0)
-        this.runBlocks('k_relu_bwd', [g.byteOffset, x.byteOffset, out.byteOffset, n], this.blocksFor(n));
-      return true;
-    },
-  };
 
   // ---- convolution ----------------------------------------------------------------------------
 

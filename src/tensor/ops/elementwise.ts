@@ -3,6 +3,7 @@ import type { DType } from '../../core/dtype.ts';
 import { check, fail, fmtShape } from '../../core/errors.ts';
 import { broadcastShapes, shapesEqual } from '../../core/shape.ts';
 import type { BinaryOp, UnaryOp } from '../../kernels/backend.ts';
+import { hasKernel, tryKernel } from '../../kernels/kernel-registry.ts';
 import { record, uninit } from '../lifecycle.ts';
 import { Tensor, type TensorOrScalar } from '../tensor.ts';
 import {
@@ -70,12 +71,11 @@ export const square = (x: Tensor) => mul(x, x);
 
 /**
  * ReLU's gradient, where(x > 0, g, 0) (the specification and the fallback), in one pass on backends with
- * fused.reluBackward. Used by the 'relu' gradient rule, which runs without recording.
+ * a reluBackward kernel. Used by the 'relu' gradient rule, which runs without recording.
  */
 export function reluBackward(g: Tensor, x: Tensor): Tensor {
-  const f = backend().fused?.reluBackward;
   if (
-    f !== undefined &&
+    hasKernel('reluBackward') &&
     !isGradEnabled() &&
     g.dtype === x.dtype &&
     shapesEqual(g.shape, x.shape) &&
@@ -83,7 +83,10 @@ export function reluBackward(g: Tensor, x: Tensor): Tensor {
     x.isContiguous()
   ) {
     const out = uninit(x.shape, x.dtype);
-    if (f(g.data, x.data, out.data)) return out;
+    if (
+      tryKernel('reluBackward', { inputs: { g: g.data, x: x.data }, outputs: { out: out.data }, attrs: {} })
+    )
+      return out;
     out.dispose();
   }
   return where(gt(x, 0), g, 0);
@@ -224,21 +227,20 @@ export function binaryInPlace<T extends Tensor>(x: T, op: BinaryOp, o: TensorOrS
 }
 
 /**
- * x += alpha * o (Tensor.add_ with alpha): one pass and no temporary on backends with fused.axpy when o
+ * x += alpha * o (Tensor.add_ with alpha): one pass and no temporary on backends with an axpy kernel when o
  * is a contiguous tensor of x's shape and dtype; else add_ of the scaled operand.
  */
 export function addScaledInPlace<T extends Tensor>(x: T, o: TensorOrScalar, alpha: number): T {
-  const f = backend().fused?.axpy;
   if (
-    f !== undefined &&
     o instanceof Tensor &&
+    hasKernel('axpy') &&
     o.dtype === x.dtype &&
     shapesEqual(o.shape, x.shape) &&
     x.isContiguous() &&
     o.isContiguous()
   ) {
     checkInPlace('add_', x);
-    if (f(x.data, o.data, alpha)) return x;
+    if (tryKernel('axpy', { inputs: { y: o.data }, outputs: { x: x.data }, attrs: { alpha } })) return x;
   }
   return binaryInPlace(x, 'add', mulScalarValue(o, alpha));
 }

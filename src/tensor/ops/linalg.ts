@@ -1,9 +1,10 @@
 import { noGrad } from '../../autograd/node.ts';
 import { check, fmtShape } from '../../core/errors.ts';
 import { broadcastShapes, sizeOf } from '../../core/shape.ts';
+import { hasKernel, runKernel, tryKernel } from '../../kernels/kernel-registry.ts';
 import { record, uninit } from '../lifecycle.ts';
 import type { Tensor } from '../tensor.ts';
-import { assertTensor, backend } from './dispatch.ts';
+import { assertTensor } from './dispatch.ts';
 import { contiguous, expand, reshape, squeeze, unsqueeze } from './views.ts';
 
 interface Operand {
@@ -78,15 +79,19 @@ function mm(a: Tensor, b: Tensor): Tensor {
     const ob = operand(b, batchShape);
     const ad = oa.data.rawData().subarray(oa.data.offset);
     const bd = ob.data.rawData().subarray(ob.data.offset);
-    backend().matmul(ad, bd, out.data, {
-      batch,
-      m,
-      n,
-      k,
-      transA: oa.trans,
-      transB: ob.trans,
-      strideA: oa.batchStride,
-      strideB: ob.batchStride,
+    runKernel('matmul', {
+      inputs: { a: ad, b: bd },
+      outputs: { out: out.data },
+      attrs: {
+        batch,
+        m,
+        n,
+        k,
+        transA: oa.trans,
+        transB: ob.trans,
+        strideA: oa.batchStride,
+        strideB: ob.batchStride,
+      },
     });
   }
   return record('matmul', [a, b], out);
@@ -114,7 +119,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
 /**
  * x @ weight^T + bias as one op ('linear', gradient rule in autograd/grads/linalg.ts) for a contiguous
  * x [..., in], 2-D weight and 1-D bias of x's float dtype: one GEMM pass with the bias added in its
- * epilogue when the backend has fused.matmulBias, else the composite (matmul, add) computed without
+ * epilogue when the backend has a matmulBias kernel, else the composite (matmul, add) computed without
  * recording. Returns null for other operands (the caller then records the composite).
  */
 function linearBias(x: Tensor, weight: Tensor, bias: Tensor): Tensor | null {
@@ -133,19 +138,23 @@ function linearBias(x: Tensor, weight: Tensor, bias: Tensor): Tensor | null {
     return null;
   const m = x.size / Math.max(1, k);
   const out = uninit([...x.shape.slice(0, -1), n], x.dtype);
-  const f = backend().fused?.matmulBias;
   let done = out.size === 0;
-  if (!done && f !== undefined && k > 0) {
+  if (!done && k > 0 && hasKernel('matmulBias')) {
     const dims = { batch: 1, m, n, k, transA: false, transB: true, strideA: 0, strideB: 0 };
     if (weight.isContiguous()) {
       // weight [n, k] row-major is weight^T transposed: no view tensor needed (the common case).
-      done = f(x.data, weight.data, bias.data, out.data, dims);
+      done = tryKernel('matmulBias', {
+        inputs: { a: x.data, b: weight.data, bias: bias.data },
+        outputs: { out: out.data },
+        attrs: dims,
+      });
     } else {
       const wt = weight.mT;
       const w = operand(wt, []);
-      done = f(x.data, w.data.rawData().subarray(w.data.offset), bias.data, out.data, {
-        ...dims,
-        transB: w.trans,
+      done = tryKernel('matmulBias', {
+        inputs: { a: x.data, b: w.data.rawData().subarray(w.data.offset), bias: bias.data },
+        outputs: { out: out.data },
+        attrs: { ...dims, transB: w.trans },
       });
       if (w.data !== wt) w.data.dispose();
     }

@@ -1,11 +1,11 @@
 import { isGradEnabled } from '../../autograd/node.ts';
 import { shapesEqual } from '../../core/shape.ts';
+import { tryKernel } from '../../kernels/kernel-registry.ts';
 import type { Tensor } from '../tensor.ts';
-import { backend } from './dispatch.ts';
 
 /**
  * In-place optimizer updates (for src/optim): one fused kernel pass per parameter on backends with
- * fused.sgdMomentum / fused.adam, else the composite of in-place tensor ops below, which specifies the
+ * an sgdMomentum / adam kernel, else the composite of in-place tensor ops below, which specifies the
  * result (the fused kernels round every step the same way, so both give the same float32 bits).
  */
 
@@ -22,11 +22,13 @@ export function sgdMomentumStep_(
   buf: Tensor,
   opts: { lr: number; momentum: number; dampening: number },
 ): void {
-  const f = backend().fused?.sgdMomentum;
   if (
-    f !== undefined &&
     fusable(p, [d, buf]) &&
-    f(p.data, d.data, buf.data, opts.momentum, opts.dampening, opts.lr)
+    tryKernel('sgdMomentum', {
+      inputs: { d: d.data },
+      outputs: { p: p.data, buf: buf.data },
+      attrs: { momentum: opts.momentum, dampening: opts.dampening, lr: opts.lr },
+    })
   )
     return;
   buf.mul_(opts.momentum).add_(d, 1 - opts.dampening);
@@ -48,8 +50,11 @@ export interface AdamStepOptions {
  * (torch.optim.Adam without amsgrad).
  */
 export function adamStep_(p: Tensor, g: Tensor, m: Tensor, v: Tensor, opts: AdamStepOptions): void {
-  const f = backend().fused?.adam;
-  if (f !== undefined && fusable(p, [g, m, v]) && f(p.data, g.data, m.data, v.data, opts)) return;
+  if (
+    fusable(p, [g, m, v]) &&
+    tryKernel('adam', { inputs: { g: g.data }, outputs: { p: p.data, m: m.data, v: v.data }, attrs: opts })
+  )
+    return;
   m.mul_(opts.beta1).add_(g, 1 - opts.beta1);
   const g2 = g.mul(g);
   v.mul_(opts.beta2).add_(g2, 1 - opts.beta2);

@@ -5,6 +5,13 @@ import { WasmBackend } from '../../../src/backends/wasm/backend.ts';
 import { fold3d } from '../../../src/backends/wasm/fold.ts';
 import * as ts from '../../../src/index.ts';
 import type { Pool2dAttrs } from '../../../src/kernels/backend.ts';
+import {
+  getKernel,
+  registerKernel,
+  runKernel,
+  tryKernel,
+  unregisterKernel,
+} from '../../../src/kernels/kernel-registry.ts';
 import { adamStep_, sgdMomentumStep_ } from '../../../src/tensor/ops/updates.ts';
 import { assertClose, contiguousStrides, rand, view } from './helpers.ts';
 
@@ -45,9 +52,12 @@ for (const { label, backend: wasm } of configs) {
           const dims = { batch: 1, m, n, k, transA: false, transB, strideA: 0, strideB: 0 };
           const out = wasm.alloc('float32', m * n);
           out.fill(Number.NaN);
-          assert.equal(wasm.fused.matmulBias!(a, b, bias, out, dims), true);
+          assert.equal(
+            tryKernel('matmulBias', { inputs: { a, b, bias }, outputs: { out }, attrs: dims }, wasm),
+            true,
+          );
           const expected = ref.alloc('float32', m * n);
-          ref.matmul(a, b, expected, dims);
+          runKernel('matmul', { inputs: { a, b }, outputs: { out: expected }, attrs: dims }, ref);
           for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) expected[i * n + j]! += bias[j]!;
           assertClose(out, expected, 1e-5, 1e-5 * Math.sqrt(k + 1), `matmulBias ${m}x${n}x${k} tB=${transB}`);
         }
@@ -55,7 +65,14 @@ for (const { label, backend: wasm } of configs) {
       // Declines what it does not handle, so the op layer falls back to the composite.
       const d = new Float64Array(4);
       const dims = { batch: 1, m: 2, n: 2, k: 2, transA: false, transB: false, strideA: 0, strideB: 0 };
-      assert.equal(wasm.fused.matmulBias!(d, d, new Float64Array(2), d, dims), false);
+      assert.equal(
+        tryKernel(
+          'matmulBias',
+          { inputs: { a: d, b: d, bias: new Float64Array(2) }, outputs: { out: d }, attrs: dims },
+          wasm,
+        ),
+        false,
+      );
     });
 
     it('reluBackward is where(x > 0, g, 0) bit for bit, NaN and signed zeros included', () => {
@@ -69,7 +86,7 @@ for (const { label, backend: wasm } of configs) {
         x[i + 10] = 1;
       });
       const out = wasm.alloc('float32', n);
-      assert.equal(wasm.fused.reluBackward!(g, x, out), true);
+      assert.equal(tryKernel('reluBackward', { inputs: { g, x }, outputs: { out }, attrs: {} }, wasm), true);
       const mask = ref.alloc('bool', n);
       const zero = new Float32Array(1);
       ref.binary('gt', view(x, 'float32', [n]), view(zero, 'float32', [n], [0]), mask);
@@ -88,7 +105,10 @@ for (const { label, backend: wasm } of configs) {
       ref.binary('mul', view(y, 'float32', [n]), view(alpha, 'float32', [n], [0]), scaled);
       const expected = ref.alloc('float32', n);
       ref.binary('add', view(x, 'float32', [n]), view(scaled, 'float32', [n]), expected);
-      assert.equal(wasm.fused.axpy!(x, y, alpha[0]!), true);
+      assert.equal(
+        tryKernel('axpy', { inputs: { y }, outputs: { x }, attrs: { alpha: alpha[0]! } }, wasm),
+        true,
+      );
       assert.deepEqual(Array.from(x), Array.from(expected));
     });
 
@@ -168,7 +188,8 @@ for (const { label, backend: wasm } of configs) {
       const x = wasm.alloc('float32', n);
       const y = wasm.alloc('float32', n);
       y.fill(1);
-      for (let r = 0; r < 400; r++) wasm.fused.axpy!(x, y, 1);
+      for (let r = 0; r < 400; r++)
+        tryKernel('axpy', { inputs: { y }, outputs: { x }, attrs: { alpha: 1 } }, wasm);
       assert.ok(
         x.every((v) => v === 400),
         `got ${x.find((v) => v !== 400)}`,
@@ -188,7 +209,8 @@ for (const { label, backend: wasm } of configs) {
       const x = wasm.alloc('float32', 40000);
       const y = wasm.alloc('float32', 40000);
       y.fill(2);
-      for (let r = 0; r < 50; r++) wasm.fused.axpy!(x, y, 1);
+      for (let r = 0; r < 50; r++)
+        tryKernel('axpy', { inputs: { y }, outputs: { x }, attrs: { alpha: 1 } }, wasm);
       assert.ok(x.every((v) => v === 100));
     });
 
@@ -216,8 +238,8 @@ for (const { label, backend: wasm } of configs) {
       const c1 = wasm.alloc('float32', m * p);
       const c2 = one.alloc('float32', m * p);
       for (let r = 0; r < 10; r++) {
-        wasm.matmul(x, w, c1, dims);
-        one.matmul(x, w, c2, dims);
+        runKernel('matmul', { inputs: { a: x, b: w }, outputs: { out: c1 }, attrs: dims }, wasm);
+        runKernel('matmul', { inputs: { a: x, b: w }, outputs: { out: c2 }, attrs: dims }, one);
         assert.deepEqual(Array.from(c1), Array.from(c2), `round ${r}`);
       }
     });
@@ -316,16 +338,24 @@ describe('fused optimizer steps', () => {
   const bits = (t: ts.Tensor) => Array.from(new Uint32Array(new Float32Array(t.toTypedArray()).buffer));
   /** Counts calls of a fused kernel on the current backend, so the tests prove the fused path ran. */
   const spy = (name: 'adam' | 'sgdMomentum') => {
-    const fused = ts.getBackend().fused;
-    const orig = fused?.[name];
+    const be = ts.getBackend().name;
+    const orig = getKernel(name, be);
     const count = { n: 0 };
-    if (fused !== undefined && orig !== undefined)
-      (fused as Record<string, unknown>)[name] = (...a: unknown[]) => {
-        count.n++;
-        return (orig as (...x: unknown[]) => boolean)(...a);
-      };
+    if (orig !== undefined) {
+      unregisterKernel(name, be);
+      registerKernel({
+        name,
+        backend: be,
+        fn: (args) => {
+          count.n++;
+          return orig(args);
+        },
+      });
+    }
     const restore = () => {
-      if (fused !== undefined) (fused as Record<string, unknown>)[name] = orig;
+      if (orig === undefined) return;
+      unregisterKernel(name, be);
+      registerKernel({ name, backend: be, fn: orig });
     };
     return { count, restore };
   };

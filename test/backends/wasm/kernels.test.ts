@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { RefBackend } from '../../../src/backends/ref/backend.ts';
 import { WasmBackend } from '../../../src/backends/wasm/backend.ts';
 import type { BinaryOp, Conv2dAttrs, Pool2dAttrs, ReduceOp, UnaryOp } from '../../../src/kernels/backend.ts';
+import { runKernel } from '../../../src/kernels/kernel-registry.ts';
 import { assertClose, contiguousStrides, copyTo, gen, rand, view } from './helpers.ts';
 
 /*
@@ -50,8 +51,8 @@ for (const { label, backend: wasm } of configs) {
             const outW = wasm.alloc('float32', batch * m * n);
             outW.fill(Number.NaN); // must be overwritten, also when k = 0
             const outR = ref.alloc('float32', batch * m * n);
-            wasm.matmul(a, b, outW, dims);
-            ref.matmul(a, b, outR, dims);
+            runKernel('matmul', { inputs: { a, b }, outputs: { out: outW }, attrs: dims }, wasm);
+            runKernel('matmul', { inputs: { a, b }, outputs: { out: outR }, attrs: dims }, ref);
             assertClose(
               outW,
               outR,
@@ -69,8 +70,8 @@ for (const { label, backend: wasm } of configs) {
       const o1 = new Float32Array(25);
       const o2 = new Float32Array(25);
       const dims = { batch: 1, m: 5, n: 5, k: 7, transA: false, transB: true, strideA: 35, strideB: 35 };
-      wasm.matmul(a, b, o1, dims);
-      ref.matmul(a, b, o2, dims);
+      runKernel('matmul', { inputs: { a, b }, outputs: { out: o1 }, attrs: dims }, wasm);
+      runKernel('matmul', { inputs: { a, b }, outputs: { out: o2 }, attrs: dims }, ref);
       assertClose(o1, o2, 1e-5, 1e-5, 'matmul plain arrays');
       assert.ok(checked > 300);
     });

@@ -14,6 +14,7 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 const child = `
 const { WasmBackend } = await import(${JSON.stringify(`${root}src/backends/wasm/backend.ts`)});
 const { RefBackend } = await import(${JSON.stringify(`${root}src/backends/ref/backend.ts`)});
+const { runKernel } = await import(${JSON.stringify(`${root}src/kernels/kernel-registry.ts`)});
 const w = new WasmBackend({ threads: 2 });
 await w.ready();
 const r = new RefBackend();
@@ -24,8 +25,8 @@ for (const [m, n, k] of [[7, 17, 33], [100, 33, 5], [130, 70, 40]]) {
   for (let i = 0; i < b.length; i++) b[i] = Math.cos(i * 0.7);
   const dims = { batch: 1, m, n, k, transA: false, transB: true, strideA: 0, strideB: 0 };
   const o1 = w.alloc('float32', m * n), o2 = new Float32Array(m * n);
-  w.matmul(a, b, o1, dims);
-  r.matmul(a, b, o2, dims);
+  runKernel('matmul', { inputs: { a, b }, outputs: { out: o1 }, attrs: dims }, w);
+  runKernel('matmul', { inputs: { a, b }, outputs: { out: o2 }, attrs: dims }, r);
   for (let i = 0; i < o2.length; i++) worst = Math.max(worst, Math.abs(o1[i] - o2[i]) / (1e-5 * Math.sqrt(k) + 1e-5 * Math.abs(o2[i])));
 }
 const attrs = { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 };
