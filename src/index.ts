@@ -10,6 +10,8 @@ export { enableGrad, isGradEnabled, noGrad } from './autograd/node.ts';
 export { gradOps } from './autograd/registry.ts';
 export type { DType, TypedArray } from './core/dtype.ts';
 export { TensorScriptError } from './core/errors.ts';
+export { checkOptions, type OptionSpec, type OptionSpecs } from './core/options.ts';
+export { closestName, didYouMean, normaliseName, Registry } from './core/registry.ts';
 export { defaultGenerator, Generator, manualSeed } from './core/rng.ts';
 export * as data from './data/index.ts';
 export * as io from './io/index.ts';

@@ -5,7 +5,7 @@
  * The reference for users is docs/cli.md; keep the two in step.
  */
 import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
+import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import * as ts from '../index.ts';
@@ -138,75 +138,85 @@ const ModelNode = z.strictObject({
   config: z.record(z.string(), z.unknown()).optional(),
 });
 
+/** The zod schema of one declared option (src/core/options.ts): the registries are the only place options live. */
+function optionSchema(spec: ts.OptionSpec, withDefault: boolean): z.ZodType {
+  let t: z.ZodType;
+  switch (spec.type) {
+    case 'number': {
+      let n = spec.int === true ? z.number().int() : z.number();
+      if (spec.min !== undefined) n = n.min(spec.min);
+      if (spec.max !== undefined) n = n.max(spec.max);
+      if (spec.gt !== undefined) n = n.gt(spec.gt);
+      if (spec.lt !== undefined) n = n.lt(spec.lt);
+      t = n;
+      break;
+    }
+    case 'boolean':
+      t = z.boolean();
+      break;
+    case 'string':
+      t = spec.enum !== undefined ? z.enum(spec.enum as [string, ...string[]]) : z.string();
+      break;
+    case 'numbers': {
+      let n = spec.int === true ? z.number().int() : z.number();
+      if (spec.min !== undefined) n = n.min(spec.min);
+      if (spec.lt !== undefined) n = n.lt(spec.lt);
+      let a = z.array(n);
+      if (spec.length !== undefined) a = a.length(spec.length);
+      if (spec.minLength !== undefined) a = a.min(spec.minLength);
+      t = a;
+      break;
+    }
+  }
+  if (spec.required === true) return t;
+  return withDefault && spec.default !== undefined ? t.default(spec.default as never) : t.optional();
+}
+
+/** A strict object of declared options; with `withDefaults`, zod fills in the declared defaults. */
+function optionsObject(specs: ts.OptionSpecs, withDefaults: boolean): Record<string, z.ZodType> {
+  return Object.fromEntries(Object.entries(specs).map(([k, s]) => [k, optionSchema(s, withDefaults)]));
+}
+
+/** Every option any registered entry declares, optional (which entry takes which is checked after parsing). */
+function unionOfOptions(entries: [string, { options: ts.OptionSpecs }][]): Record<string, z.ZodType> {
+  const out: Record<string, z.ZodType> = {};
+  for (const [, e] of entries)
+    for (const [k, spec] of Object.entries(e.options))
+      out[k] ??= optionSchema({ ...spec, required: false }, false);
+  return out;
+}
+
+/** camelCase of a registered name, the spelling the YAML uses ('multi_step' -> 'multiStep'). */
+function camel(name: string): string {
+  return name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
 const Loss = z.union([
   z.string().min(1),
-  z.strictObject({
-    name: z.string().min(1),
-    fromLogits: z.boolean().optional(),
-    delta: z.number().positive().optional(),
-  }),
+  z.strictObject({ name: z.string().min(1), ...unionOfOptions(ts.train.losses.list()) }),
 ]);
 
-/** The options each optimizer takes (besides `name`); anything else is reported as not an option. */
-const OPTIMIZER_KEYS: Record<string, readonly string[]> = {
-  sgd: ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize'],
-  adam: ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'maximize'],
-  adamw: ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'maximize'],
-  rmsprop: ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered', 'maximize'],
-  adagrad: ['lr', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps', 'maximize'],
-};
+const Optimizer = z.strictObject({ name: z.string().min(1), ...unionOfOptions(ts.optim.optimizers.list()) });
 
-const Optimizer = z.strictObject({
-  name: z.string().min(1),
-  lr: z.number().positive().optional(),
-  momentum: z.number().min(0).optional(),
-  dampening: z.number().min(0).optional(),
-  nesterov: z.boolean().optional(),
-  weightDecay: z.number().min(0).optional(),
-  betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).optional(),
-  eps: z.number().positive().optional(),
-  amsgrad: z.boolean().optional(),
-  alpha: z.number().positive().optional(),
-  centered: z.boolean().optional(),
-  lrDecay: z.number().min(0).optional(),
-  initialAccumulatorValue: z.number().min(0).optional(),
-  maximize: z.boolean().optional(),
-});
+const EarlyStopping = z.strictObject(
+  optionsObject(ts.train.EarlyStopping.options, true),
+) as unknown as z.ZodType<
+  Required<Omit<ts.train.EarlyStoppingOptions, 'baseline' | 'startFromEpoch'>> &
+    Pick<ts.train.EarlyStoppingOptions, 'baseline' | 'startFromEpoch'>
+>;
 
-const EarlyStopping = z.strictObject({
-  monitor: z.string().default('val_loss'),
-  patience: z.number().int().nonnegative().default(0),
-  minDelta: z.number().nonnegative().default(0),
-  mode: z.enum(['auto', 'min', 'max']).default('auto'),
-  restoreBestWeights: z.boolean().default(false),
-  baseline: z.number().optional(),
-  startFromEpoch: z.number().int().nonnegative().optional(),
-});
-
-const LrSchedule = z.discriminatedUnion('name', [
-  z.strictObject({ name: z.literal('step'), stepSize: posInt, gamma: z.number().positive().default(0.1) }),
-  z.strictObject({
-    name: z.literal('multiStep'),
-    milestones: z.array(posInt).min(1),
-    gamma: z.number().positive().default(0.1),
-  }),
-  z.strictObject({ name: z.literal('exponential'), gamma: z.number().positive() }),
-  z.strictObject({
-    name: z.literal('cosine'),
-    /** Epochs of one half cosine (default: training.epochs). */
-    tMax: posInt.optional(),
-    etaMin: z.number().min(0).default(0),
-  }),
-  z.strictObject({
-    name: z.literal('reduceOnPlateau'),
-    monitor: z.string().default('val_loss'),
-    factor: z.number().gt(0).lt(1).default(0.1),
-    patience: z.number().int().nonnegative().default(10),
-    minDelta: z.number().nonnegative().default(1e-4),
-    cooldown: z.number().int().nonnegative().default(0),
-    minLr: z.number().min(0).default(0),
-  }),
-]);
+/** One member per registered schedule: `{ name: 'cosine', etaMin: 0.001 }`; defaults are the library's. */
+const LrSchedule = z.discriminatedUnion(
+  'name',
+  ts.train.schedules
+    .list()
+    .map(([n, e]) =>
+      z.strictObject({ name: z.literal(camel(n)), ...optionsObject(e.options, false) }),
+    ) as unknown as [
+    z.ZodObject<{ name: z.ZodLiteral<string> }>,
+    ...z.ZodObject<{ name: z.ZodLiteral<string> }>[],
+  ],
+) as unknown as z.ZodType<{ name: string; [option: string]: unknown }>;
 
 const Training = z
   .strictObject({
@@ -315,35 +325,40 @@ function modelProblems(node: unknown, path: (string | number)[]): string[] {
   }
 }
 
+/** Keys of `given` (besides `name`) that the registered entry does not declare, with a did-you-mean. */
+function foreignOptions(
+  given: object,
+  specs: ts.OptionSpecs,
+  path: (string | number)[],
+  entryName: string,
+): string[] {
+  const allowed = Object.keys(specs);
+  return Object.keys(given)
+    .filter((k) => k !== 'name' && !allowed.includes(k))
+    .map(
+      (k) =>
+        `${fmtPath([...path, k])}: not an option of ${entryName}${ts.didYouMean(k, allowed)} (its options: ${allowed.join(', ') || 'none'})`,
+    );
+}
+
 /** Checks that need the registries: loss, optimizer and metric names, the model tree, per-source rules. */
 function semanticProblems(c: RunConfig): string[] {
   const out: string[] = [];
-  const lossName = typeof c.loss === 'string' ? c.loss : c.loss.name;
-  try {
-    ts.train.getLoss(lossName);
-  } catch {
+  const lossName = typeof c.loss === 'string' ? c.loss : String(c.loss.name);
+  if (!ts.train.losses.has(lossName))
     out.push(
-      `${fmtPath(typeof c.loss === 'string' ? ['loss'] : ['loss', 'name'])}: unknown loss "${lossName}"; known: ${ts.train.lossNames().join(', ')}`,
+      `${fmtPath(typeof c.loss === 'string' ? ['loss'] : ['loss', 'name'])}: ${ts.train.losses.unknownMessage(lossName)}`,
     );
-  }
-  const opt = c.optimizer.name.toLowerCase();
-  const allowed = OPTIMIZER_KEYS[opt];
-  if (allowed === undefined)
-    out.push(
-      `config.optimizer.name: unknown optimizer "${c.optimizer.name}"; known: ${ts.optim.optimizerNames().join(', ')}`,
-    );
-  else
-    for (const k of Object.keys(c.optimizer))
-      if (k !== 'name' && !allowed.includes(k))
-        out.push(`config.optimizer.${k}: not an option of ${opt} (its options: ${allowed.join(', ')})`);
+  const optName = String(c.optimizer.name);
+  const opt = ts.optim.optimizers.lookup(optName);
+  if (opt === undefined) out.push(`config.optimizer.name: ${ts.optim.optimizers.unknownMessage(optName)}`);
+  else out.push(...foreignOptions(c.optimizer, opt.options, ['optimizer'], optName));
+  const lossEntry = typeof c.loss === 'string' ? undefined : ts.train.losses.lookup(c.loss.name);
+  if (lossEntry !== undefined && typeof c.loss !== 'string')
+    out.push(...foreignOptions(c.loss, lossEntry.options, ['loss'], c.loss.name));
   (c.evaluation.metrics ?? []).forEach((m, i) => {
-    try {
-      ts.metrics.getMetric(m);
-    } catch {
-      out.push(
-        `config.evaluation.metrics[${i}]: unknown metric "${m}"; known: ${ts.metrics.metricNames().join(', ')}`,
-      );
-    }
+    if (!ts.metrics.metricRegistry.has(m))
+      out.push(`config.evaluation.metrics[${i}]: ${ts.metrics.metricRegistry.unknownMessage(m)}`);
   });
   out.push(...modelProblems(c.model, ['model']));
   const d = c.data;
@@ -401,5 +416,12 @@ export function loadConfig(path: string): RunConfig {
   } catch (e) {
     throw new ConfigError(path, [`cannot read: ${(e as Error).message}`]);
   }
-  return validateConfig(parseConfigText(text, path), path);
+  const config = validateConfig(parseConfigText(text, path), path);
+  // Data paths are relative to the config file, not the current directory, so a config runs the same from
+  // anywhere (docs/decisions/package.md); `output` stays relative to where the command runs.
+  const base = dirname(resolve(path));
+  const d = config.data as { path?: string; testPath?: string };
+  if (d.path !== undefined && !isAbsolute(d.path)) d.path = resolve(base, d.path);
+  if (d.testPath !== undefined && !isAbsolute(d.testPath)) d.testPath = resolve(base, d.testPath);
+  return config;
 }

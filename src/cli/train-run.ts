@@ -72,35 +72,12 @@ function buildCallbacks(
   return cbs;
 }
 
-/** LR schedule callbacks need the optimizer, so they are added after compile. */
+/** LR schedule callbacks need the optimizer, so they are added after compile (one registry entry per schedule). */
 function scheduleCallback(config: RunConfig, opt: ts.optim.Optimizer): ts.train.Callback | null {
   const s = config.training.lrSchedule;
   if (s === undefined) return null;
-  switch (s.name) {
-    case 'step':
-      return new ts.train.LearningRateScheduler(
-        new ts.optim.StepLR(opt, { stepSize: s.stepSize, gamma: s.gamma }),
-      );
-    case 'multiStep':
-      return new ts.train.LearningRateScheduler(
-        new ts.optim.MultiStepLR(opt, { milestones: s.milestones, gamma: s.gamma }),
-      );
-    case 'exponential':
-      return new ts.train.LearningRateScheduler(new ts.optim.ExponentialLR(opt, { gamma: s.gamma }));
-    case 'cosine':
-      return new ts.train.LearningRateScheduler(
-        new ts.optim.CosineAnnealingLR(opt, { tMax: s.tMax ?? config.training.epochs, etaMin: s.etaMin }),
-      );
-    case 'reduceOnPlateau':
-      return new ts.train.ReduceLROnPlateau({
-        monitor: s.monitor,
-        factor: s.factor,
-        patience: s.patience,
-        minDelta: s.minDelta,
-        cooldown: s.cooldown,
-        minLr: s.minLr,
-      });
-  }
+  const { name, ...options } = s;
+  return ts.train.scheduleCallback(name, opt, options, { epochs: config.training.epochs });
 }
 
 /** Builds a fresh model from the config and trains it on (x, y). */

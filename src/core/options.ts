@@ -6,7 +6,7 @@ import { didYouMean } from './registry.ts';
  * type, range and default, written once. Constructors check options against it and the CLI's YAML schema is
  * built from it (src/cli/config.ts), so an option exists in exactly one place.
  */
-export type OptionSpec =
+export type OptionSpec = (
   | {
       type: 'number';
       int?: boolean;
@@ -31,7 +31,11 @@ export type OptionSpec =
       minLength?: number;
       default?: readonly number[];
       doc?: string;
-    };
+    }
+) & {
+  /** The option must be given (it has no default). */
+  required?: boolean;
+};
 
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 
@@ -107,8 +111,10 @@ export function checkOptions(
   extra: readonly string[] = [],
 ): void {
   checkOptionKeys(op, opts, [...Object.keys(specs), ...extra]);
-  if (opts === undefined || opts === null) return;
-  for (const [k, v] of Object.entries(opts as Record<string, unknown>)) {
+  const given = (opts ?? {}) as Record<string, unknown>;
+  for (const [k, s] of Object.entries(specs))
+    if (s.required === true && given[k] === undefined) fail(op, `${k}: required option missing`);
+  for (const [k, v] of Object.entries(given)) {
     const spec = specs[k];
     if (spec === undefined || v === undefined) continue;
     const p = optionProblem(spec, v);

@@ -1,4 +1,5 @@
 import { check, fail } from '../core/errors.ts';
+import { checkOptionKeys, type OptionSpecs } from '../core/options.ts';
 import type { Optimizer } from './optimizer.ts';
 
 /** The saved state of a scheduler (JSON-serialisable). */
@@ -105,9 +106,15 @@ export abstract class LRScheduler implements Scheduler {
 
 /** Multiplies the lr by gamma every `stepSize` epochs. */
 export class StepLR extends LRScheduler {
+  static readonly options: OptionSpecs = {
+    stepSize: { type: 'number', int: true, gt: 0, required: true },
+    gamma: { type: 'number', gt: 0, default: 0.1 },
+    lastEpoch: { type: 'number', int: true, min: -1, default: -1 },
+  };
   readonly stepSize: number;
   readonly gamma: number;
   constructor(optimizer: Optimizer, opts: { stepSize: number; gamma?: number; lastEpoch?: number }) {
+    checkOptionKeys('StepLR', opts, Object.keys(StepLR.options));
     super(optimizer, opts.lastEpoch);
     check(
       Number.isInteger(opts.stepSize) && opts.stepSize > 0,
@@ -129,12 +136,18 @@ export class StepLR extends LRScheduler {
 
 /** Multiplies the lr by gamma at each milestone (a milestone listed twice multiplies twice). */
 export class MultiStepLR extends LRScheduler {
+  static readonly options: OptionSpecs = {
+    milestones: { type: 'numbers', int: true, min: 1, minLength: 1, required: true },
+    gamma: { type: 'number', gt: 0, default: 0.1 },
+    lastEpoch: { type: 'number', int: true, min: -1, default: -1 },
+  };
   readonly milestones: Map<number, number>;
   readonly gamma: number;
   constructor(
     optimizer: Optimizer,
     opts: { milestones: readonly number[]; gamma?: number; lastEpoch?: number },
   ) {
+    checkOptionKeys('MultiStepLR', opts, Object.keys(MultiStepLR.options));
     super(optimizer, opts.lastEpoch);
     this.milestones = new Map();
     for (const m of opts.milestones) this.milestones.set(m, (this.milestones.get(m) ?? 0) + 1);
@@ -155,8 +168,13 @@ export class MultiStepLR extends LRScheduler {
 
 /** Multiplies the lr by gamma every epoch. */
 export class ExponentialLR extends LRScheduler {
+  static readonly options: OptionSpecs = {
+    gamma: { type: 'number', gt: 0, required: true },
+    lastEpoch: { type: 'number', int: true, min: -1, default: -1 },
+  };
   readonly gamma: number;
   constructor(optimizer: Optimizer, opts: { gamma: number; lastEpoch?: number }) {
+    checkOptionKeys('ExponentialLR', opts, Object.keys(ExponentialLR.options));
     super(optimizer, opts.lastEpoch);
     this.gamma = opts.gamma;
     this.initialStep();
@@ -172,9 +190,15 @@ export class ExponentialLR extends LRScheduler {
 
 /** Cosine annealing from the base lr to etaMin over tMax epochs, then back up (SGDR without restarts), as torch. */
 export class CosineAnnealingLR extends LRScheduler {
+  static readonly options: OptionSpecs = {
+    tMax: { type: 'number', int: true, gt: 0, required: true, doc: 'epochs of one half cosine' },
+    etaMin: { type: 'number', min: 0, default: 0 },
+    lastEpoch: { type: 'number', int: true, min: -1, default: -1 },
+  };
   readonly tMax: number;
   readonly etaMin: number;
   constructor(optimizer: Optimizer, opts: { tMax: number; etaMin?: number; lastEpoch?: number }) {
+    checkOptionKeys('CosineAnnealingLR', opts, Object.keys(CosineAnnealingLR.options));
     super(optimizer, opts.lastEpoch);
     check(opts.tMax > 0, 'CosineAnnealingLR', () => `tMax must be > 0, got ${opts.tMax}`);
     this.tMax = opts.tMax;
@@ -211,6 +235,7 @@ export class LinearLR extends LRScheduler {
     optimizer: Optimizer,
     opts: { startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number } = {},
   ) {
+    checkOptionKeys('LinearLR', opts, ['startFactor', 'endFactor', 'totalIters', 'lastEpoch']);
     super(optimizer, opts.lastEpoch);
     this.startFactor = opts.startFactor ?? 1 / 3;
     this.endFactor = opts.endFactor ?? 1;
@@ -380,6 +405,17 @@ export interface ReduceLROnPlateauOptions {
  * (torch.optim.lr_scheduler.ReduceLROnPlateau): `scheduler.step(valLoss)` once per epoch.
  */
 export class ReduceLROnPlateau {
+  /** The options, declared once (the trainer's callback and the CLI's YAML schema read them). */
+  static readonly options: OptionSpecs = {
+    mode: { type: 'string', enum: ['min', 'max'], default: 'min' },
+    factor: { type: 'number', gt: 0, lt: 1, default: 0.1 },
+    patience: { type: 'number', int: true, min: 0, default: 10 },
+    threshold: { type: 'number', min: 0, default: 1e-4 },
+    thresholdMode: { type: 'string', enum: ['rel', 'abs'], default: 'rel' },
+    cooldown: { type: 'number', int: true, min: 0, default: 0 },
+    minLr: { type: 'number', min: 0, default: 0 },
+    eps: { type: 'number', min: 0, default: 1e-8 },
+  };
   readonly optimizer: Optimizer;
   readonly mode: 'min' | 'max';
   readonly factor: number;
@@ -396,6 +432,7 @@ export class ReduceLROnPlateau {
   private lastLr: number[];
 
   constructor(optimizer: Optimizer, opts: ReduceLROnPlateauOptions = {}) {
+    checkOptionKeys('ReduceLROnPlateau', opts, Object.keys(ReduceLROnPlateau.options));
     this.optimizer = optimizer;
     this.factor = opts.factor ?? 0.1;
     check(this.factor < 1, 'ReduceLROnPlateau', () => `factor must be < 1, got ${this.factor}`);

@@ -2,9 +2,17 @@ import { appendFileSync, existsSync, mkdirSync, statSync, writeFileSync } from '
 import { dirname } from 'node:path';
 import { noGrad } from '../autograd/node.ts';
 import { check, fail } from '../core/errors.ts';
+import { checkOptionKeys, checkOptions, type OptionSpecs } from '../core/options.ts';
 import { saveSafetensors } from '../io/safetensors.ts';
 import type { JsonValue } from '../nn/module.ts';
-import { LRScheduler, type Scheduler, type SchedulerState, SequentialLR } from '../optim/lr-scheduler.ts';
+import {
+  LRScheduler,
+  type ReduceLROnPlateauOptions,
+  ReduceLROnPlateau as ReduceLROnPlateauScheduler,
+  type Scheduler,
+  type SchedulerState,
+  SequentialLR,
+} from '../optim/lr-scheduler.ts';
 import { keep } from '../tensor/lifecycle.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { autoMode, Callback, type Logs } from './callback.ts';
@@ -38,6 +46,16 @@ export interface EarlyStoppingOptions {
 
 /** Stops training when the monitored value stops improving (keras.callbacks.EarlyStopping, Keras 3 rules). */
 export class EarlyStopping extends Callback {
+  /** The options, declared once (the callback registry and the CLI's YAML schema read them). */
+  static readonly options: OptionSpecs = {
+    monitor: { type: 'string', default: 'val_loss' },
+    minDelta: { type: 'number', min: 0, default: 0 },
+    patience: { type: 'number', int: true, min: 0, default: 0 },
+    mode: { type: 'string', enum: ['auto', 'min', 'max'], default: 'auto' },
+    baseline: { type: 'number' },
+    restoreBestWeights: { type: 'boolean', default: false },
+    startFromEpoch: { type: 'number', int: true, min: 0, default: 0 },
+  };
   readonly monitor: string;
   readonly minDelta: number;
   readonly patience: number;
@@ -53,6 +71,7 @@ export class EarlyStopping extends Callback {
 
   constructor(opts: EarlyStoppingOptions = {}) {
     super();
+    checkOptionKeys('EarlyStopping', opts, Object.keys(EarlyStopping.options));
     this.monitor = opts.monitor ?? 'val_loss';
     this.minDelta = Math.abs(opts.minDelta ?? 0);
     this.patience = opts.patience ?? 0;
@@ -281,94 +300,72 @@ export class LearningRateScheduler extends Callback {
   }
 }
 
-export interface ReduceLROnPlateauCallbackOptions {
+export interface ReduceLROnPlateauCallbackOptions extends Omit<ReduceLROnPlateauOptions, 'mode'> {
+  /** The log key to watch (default 'val_loss'). */
   monitor?: string;
-  factor?: number;
-  patience?: number;
+  /** 'auto' (default) picks 'max' for accuracy-like keys, 'min' otherwise. */
   mode?: Mode;
+  /** Keras' name for an absolute threshold: `{ minDelta: d }` is `{ threshold: d, thresholdMode: 'abs' }`. */
   minDelta?: number;
-  cooldown?: number;
-  minLr?: number;
 }
 
 /**
- * Multiplies the lr by `factor` when the monitored value has not improved for `patience` epochs
- * (keras.callbacks.ReduceLROnPlateau: Keras' counting, i.e. after exactly `patience` bad epochs, and an absolute
- * `minDelta`). For torch's rules step an optim ReduceLROnPlateau yourself.
+ * The optim ReduceLROnPlateau stepped with a log value at the end of every epoch, so there is one plateau rule in
+ * the library (torch's: the lr is cut once more than `patience` epochs in a row did not improve by `threshold`).
+ * Keras counts one epoch fewer: Keras' `patience: p` is `patience: p - 1` here. The lr is added to the logs as 'lr'
+ * before the epoch's decision.
  */
 export class ReduceLROnPlateau extends Callback {
+  static readonly options: OptionSpecs = {
+    monitor: { type: 'string', default: 'val_loss' },
+    mode: { type: 'string', enum: ['auto', 'min', 'max'], default: 'auto' },
+    ...ReduceLROnPlateauScheduler.options,
+    minDelta: { type: 'number', min: 0, doc: "absolute threshold (Keras' min_delta)" },
+  };
   readonly monitor: string;
-  readonly factor: number;
-  readonly patience: number;
   readonly mode: 'min' | 'max';
-  readonly minDelta: number;
-  readonly cooldown: number;
-  readonly minLr: number;
-  wait = 0;
-  cooldownCounter = 0;
-  best: number;
+  private readonly opts: ReduceLROnPlateauOptions;
+  /** The scheduler doing the work; created when training begins (it needs the trainer's optimizer). */
+  scheduler: ReduceLROnPlateauScheduler | null = null;
+  private pending: SchedulerState | null = null;
 
   constructor(opts: ReduceLROnPlateauCallbackOptions = {}) {
     super();
-    this.monitor = opts.monitor ?? 'val_loss';
-    this.factor = opts.factor ?? 0.1;
-    check(this.factor < 1, 'ReduceLROnPlateau', () => `factor must be < 1, got ${this.factor}`);
-    this.patience = opts.patience ?? 10;
-    const m = opts.mode ?? 'auto';
-    this.mode = m === 'auto' ? autoMode(this.monitor) : m;
-    this.minDelta = opts.minDelta ?? 1e-4;
-    this.cooldown = opts.cooldown ?? 0;
-    this.minLr = opts.minLr ?? 0;
-    this.best = this.worst();
-  }
-
-  private worst(): number {
-    return this.mode === 'min' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+    checkOptions('ReduceLROnPlateau', opts, ReduceLROnPlateau.options);
+    const { monitor, mode, minDelta, ...rest } = opts;
+    check(
+      minDelta === undefined || (rest.threshold === undefined && rest.thresholdMode === undefined),
+      'ReduceLROnPlateau',
+      () => 'give either minDelta (absolute) or threshold/thresholdMode, not both',
+    );
+    this.monitor = monitor ?? 'val_loss';
+    this.mode = (mode ?? 'auto') === 'auto' ? autoMode(this.monitor) : (mode as 'min' | 'max');
+    this.opts =
+      minDelta === undefined
+        ? { ...rest, mode: this.mode }
+        : { ...rest, mode: this.mode, threshold: minDelta, thresholdMode: 'abs' };
   }
 
   override onTrainBegin(): void {
-    this.wait = 0;
-    this.cooldownCounter = 0;
-    this.best = this.worst();
+    this.scheduler = new ReduceLROnPlateauScheduler(this.trainer.optimizer, this.opts);
+    if (this.pending !== null) this.scheduler.loadStateDict(this.pending);
+    this.pending = null;
   }
 
   override onEpochEnd(_epoch: number, logs: Logs): void {
     logs.lr = this.trainer.optimizer.lr;
     const current = monitorValue('ReduceLROnPlateau', logs, this.monitor);
-    if (current === undefined) return;
-    if (this.cooldownCounter > 0) {
-      this.cooldownCounter--;
-      this.wait = 0;
-    }
-    const better =
-      this.mode === 'min' ? current < this.best - this.minDelta : current > this.best + this.minDelta;
-    if (better) {
-      this.best = current;
-      this.wait = 0;
-    } else if (this.cooldownCounter <= 0) {
-      this.wait++;
-      if (this.wait >= this.patience) {
-        for (const g of this.trainer.optimizer.paramGroups) {
-          if (g.lr > this.minLr) g.lr = Math.max(g.lr * this.factor, this.minLr);
-        }
-        this.cooldownCounter = this.cooldown;
-        this.wait = 0;
-      }
-    }
+    if (current === undefined || this.scheduler === null) return;
+    this.scheduler.step(current);
   }
 
   override getState(): JsonValue {
-    return {
-      wait: this.wait,
-      cooldownCounter: this.cooldownCounter,
-      best: Number.isFinite(this.best) ? this.best : null,
-    };
+    return (this.scheduler?.stateDict() ?? this.pending ?? {}) as unknown as JsonValue;
   }
   override setState(s: JsonValue): void {
-    const o = s as { wait: number; cooldownCounter: number; best: number | null };
-    this.wait = o.wait;
-    this.cooldownCounter = o.cooldownCounter;
-    this.best = o.best === null ? this.worst() : o.best;
+    const st = s as unknown as SchedulerState;
+    if (this.scheduler !== null) this.scheduler.loadStateDict(st);
+    else this.pending = st;
   }
 }
 

@@ -1,6 +1,7 @@
 // Public API of the training area: Keras-style compile/fit/evaluate/predict over any module, callbacks,
 // checkpoints, and the per-sample losses they use.
 export { autoMode, Callback, type Logs } from './callback.ts';
+export { type CallbackEntry, callbacks, getCallback } from './callback-registry.ts';
 export {
   CSVLogger,
   EarlyStopping,
@@ -43,6 +44,7 @@ export {
   resolveLoss,
 } from './losses.ts';
 export { ProgressBar, type ProgressBarOptions, type ProgressStream } from './progress.ts';
+export { type ScheduleContext, type ScheduleEntry, scheduleCallback, schedules } from './schedules.ts';
 export {
   type Batch,
   type BatchSource,

@@ -88,7 +88,11 @@ describe('run config validation', () => {
     raw.evaluation = { metrics: ['accuracy', 'accuracyy'] };
     const p = problems(raw);
     assert.ok(
-      p.some((s) => /^config\.loss: unknown loss "crossEntropyy"; known: .*cross_entropy/.test(s)),
+      p.some((s) =>
+        /^config\.loss: unknown loss "crossEntropyy" \(did you mean "cross_entropy"\?\); known names: .*cross_entropy/.test(
+          s,
+        ),
+      ),
       p.join('\n'),
     );
     assert.ok(
@@ -98,7 +102,9 @@ describe('run config validation', () => {
       p.join('\n'),
     );
     assert.ok(
-      p.some((s) => s.startsWith('config.evaluation.metrics[1]: unknown metric "accuracyy"')),
+      p.some((s) =>
+        s.startsWith('config.evaluation.metrics[1]: unknown metric "accuracyy" (did you mean "accuracy"?)'),
+      ),
       p.join('\n'),
     );
   });

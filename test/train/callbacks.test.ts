@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadSafetensors } from '../../src/io/index.ts';
-import { SGD, StepLR } from '../../src/optim/index.ts';
+import { ReduceLROnPlateau as OptimReduceLROnPlateau, SGD, StepLR } from '../../src/optim/index.ts';
 import {
   Callback,
   CSVLogger,
@@ -131,7 +131,7 @@ describe('callbacks', () => {
     );
   });
 
-  it('ReduceLROnPlateau (Keras rules) cuts the lr after `patience` bad epochs, with cooldown and minLr', async () => {
+  it('ReduceLROnPlateau is the optim scheduler stepped per epoch (torch counting), with cooldown and minLr', async () => {
     const t = trainer(5, 1);
     const cb = new ReduceLROnPlateau({
       monitor: 'val_loss',
@@ -141,14 +141,29 @@ describe('callbacks', () => {
       minLr: 0.2,
     });
     const h = await t.fit(data.x, data.y, {
-      epochs: 9,
+      epochs: 13,
       verbose: 0,
-      callbacks: [new Script({ val_loss: [1, 1, 1, 1, 1, 1, 1, 1, 1] }), cb],
+      callbacks: [new Script({ val_loss: Array.from({ length: 13 }, () => 1) }), cb],
     });
-    // The lr is logged at each epoch end before that epoch's decision. Epochs 1-2 are bad -> 0.5 at epoch 2;
-    // epoch 3 is cooldown, then two bad epochs again -> 0.25 at epoch 4, 0.2 (minLr) at epoch 6.
-    assert.deepEqual(h.history.lr, [1, 1, 1, 0.5, 0.5, 0.25, 0.25, 0.2, 0.2]);
+    // The lr is logged at each epoch end before that epoch's decision. Epoch 0 sets the best; epochs 1-3 are bad
+    // and the third bad one (> patience) cuts to 0.5; epoch 4 is cooldown; epochs 5-7 are bad -> 0.25; 9-11 -> 0.2
+    // (minLr, not 0.125).
+    assert.deepEqual(h.history.lr, [1, 1, 1, 1, 0.5, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.25, 0.2]);
+    // The same values through the optim scheduler by hand give the same lrs: one rule, not two.
+    const m = toyModel(5);
+    const opt = new SGD(m.parameters(), { lr: 1 });
+    const sched = new OptimReduceLROnPlateau(opt, { factor: 0.5, patience: 2, cooldown: 1, minLr: 0.2 });
+    const lrs: number[] = [];
+    for (let e = 0; e < 13; e++) {
+      lrs.push(opt.lr);
+      sched.step(1);
+    }
+    assert.deepEqual(lrs, h.history.lr);
     assert.equal(t.optimizer.lr, 0.2);
+    assert.throws(
+      () => new ReduceLROnPlateau({ min_lr: 0.1 } as never),
+      /\[ReduceLROnPlateau\] unknown option "min_lr" \(did you mean "minLr"\?\)/,
+    );
   });
 
   it('CSVLogger writes a header and one row per epoch; append continues the file', async () => {
