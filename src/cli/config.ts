@@ -302,16 +302,13 @@ function issueText(issue: z.core.$ZodIssue): string {
 
 /** Walks a model tree and reports the innermost node that cannot be built, with its path. */
 function modelProblems(node: unknown, path: (string | number)[]): string[] {
-  const known = ts.nn.registeredLayers();
   if (node === null || typeof node !== 'object' || Array.isArray(node))
     return [`${fmtPath(path)}: expected { className, config }, got ${JSON.stringify(node)}`];
   const n = node as { className?: unknown; config?: unknown };
   if (typeof n.className !== 'string')
     return [`${fmtPath([...path, 'className'])}: expected string, received ${typeof n.className}`];
-  if (!known.includes(n.className))
-    return [
-      `${fmtPath([...path, 'className'])}: unknown layer or model class "${n.className}"; registered: ${known.join(', ')}`,
-    ];
+  if (!ts.nn.layerRegistry.has(n.className))
+    return [`${fmtPath([...path, 'className'])}: ${ts.nn.layerRegistry.unknownMessage(n.className)}`];
   const cfg = n.config as { layers?: unknown } | undefined;
   if (cfg !== undefined && Array.isArray(cfg.layers)) {
     const inner = cfg.layers.flatMap((c, i) => modelProblems(c, [...path, 'config', 'layers', i]));

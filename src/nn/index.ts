@@ -22,6 +22,13 @@ export type {
   LoadResult,
   ModuleConfig,
 } from './module.ts';
-export { Module, moduleFromConfig, moduleToConfig, registeredLayers, registerLayer } from './module.ts';
+export {
+  layers as layerRegistry,
+  Module,
+  moduleFromConfig,
+  moduleToConfig,
+  registeredLayers,
+  registerLayer,
+} from './module.ts';
 export { Parameter } from './parameter.ts';
 export { input, SymbolicTensor } from './symbolic.ts';

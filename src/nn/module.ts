@@ -1,5 +1,6 @@
 import { noGrad } from '../autograd/node.ts';
 import { check, fail, fmtShape } from '../core/errors.ts';
+import { Registry } from '../core/registry.ts';
 import { shapesEqual } from '../core/shape.ts';
 import { keep } from '../tensor/lifecycle.ts';
 import { Tensor } from '../tensor/tensor.ts';
@@ -407,7 +408,8 @@ export type ModuleConfig = {
   config: LayerConfig;
 };
 
-const fromConfigByName = new Map<string, (config: LayerConfig) => AnyModule>();
+/** The layer registry: class name -> the function that rebuilds the layer from `getConfig()`'s output. */
+export const layers = new Registry<(config: LayerConfig) => AnyModule>('layer class', 'moduleFromConfig');
 // biome-ignore lint/complexity/noBannedTypes: classes are keyed by constructor identity.
 const nameByClass = new Map<Function, string>();
 
@@ -421,12 +423,12 @@ export function registerLayer<M extends AnyModule>(
   fromConfig: (config: LayerConfig) => M,
 ): void {
   check(name.length > 0, 'registerLayer', () => 'name must be non-empty');
-  fromConfigByName.set(name, fromConfig);
+  layers.register(name, fromConfig);
   nameByClass.set(cls, name);
 }
 
 export function registeredLayers(): string[] {
-  return [...fromConfigByName.keys()].sort();
+  return layers.names();
 }
 
 /** `{className, config}` for a module whose class is registered; containers nest their children. */
@@ -447,11 +449,5 @@ export function moduleFromConfig<M extends AnyModule = AnyModule>(c: ModuleConfi
     'moduleFromConfig',
     () => `expected {className, config}, got ${JSON.stringify(c)}`,
   );
-  const f = fromConfigByName.get(c.className);
-  if (f === undefined)
-    fail(
-      'moduleFromConfig',
-      `unknown layer class "${c.className}"; registered: ${registeredLayers().join(', ') || '(none)'}`,
-    );
-  return f(c.config ?? {}) as M;
+  return layers.get(c.className)(c.config ?? {}) as M;
 }

@@ -113,12 +113,14 @@ describe('run config validation', () => {
     const raw = base();
     const layers = ((raw.model as Record<string, unknown>).config as { layers: Record<string, unknown>[] })
       .layers;
-    layers[1] = { className: 'Relu' };
+    layers[1] = { className: 'ReLUU' };
     layers[2] = { className: 'Linear', config: { inFeatures: 4 } };
     const p = problems(raw);
     assert.ok(
       p.some((s) =>
-        s.startsWith('config.model.config.layers[1].className: unknown layer or model class "Relu"'),
+        s.startsWith(
+          'config.model.config.layers[1].className: unknown layer class "ReLUU" (did you mean "ReLU"?)',
+        ),
       ),
       p.join('\n'),
     );
