@@ -3,6 +3,8 @@
  * users never call dispose in ordinary code. Anything returned from the block, marked with `keep`,
  * stored as a `.grad`, or created outside any scope (parameters, optimizer state) survives.
  */
+import { trackEscaped } from './step-release.ts';
+
 export interface Disposable {
   dispose(): void;
   readonly kept: boolean;
@@ -38,7 +40,9 @@ export function scope<T>(fn: () => T): T {
   const parent = stack[stack.length - 1];
   for (const t of set) {
     if (survivors.has(t)) {
-      parent?.add(t);
+      // Leaving the outermost scope, a result is owned by user code like a tensor made outside any scope.
+      if (parent === undefined) trackEscaped(t);
+      else parent.add(t);
     } else if (!t.kept) {
       t.dispose();
     }

@@ -12,7 +12,7 @@ import * as la from './ops/linalg.ts';
 import * as red from './ops/reduce.ts';
 import * as vw from './ops/views.ts';
 import type { Disposable } from './scope.ts';
-import type { Storage } from './storage.ts';
+import type { Storage, StorageCell } from './storage.ts';
 
 export type Scalar = number | boolean;
 export type TensorOrScalar = Tensor | Scalar;
@@ -21,8 +21,9 @@ export type Dims = number | readonly number[];
 export type SliceSpec = number | readonly [number | null, (number | null)?, (number | null)?] | null;
 
 // Backstop only: scopes and dispose() free buffers deterministically; this catches tensors dropped
-// outside any scope so a backend's own memory is not held forever.
-const finalizer = new FinalizationRegistry<Storage>((s) => s.release());
+// outside any scope so a backend's own memory is not held forever. It holds the storage's cell, which a
+// spilled storage empties, so the registry does not keep a spilled storage's data alive.
+const finalizer = new FinalizationRegistry<StorageCell>((c) => c.s?.release());
 
 /**
  * An n-dimensional array with autograd. Views (reshape, transpose, slice, expand, ...) share the
@@ -38,7 +39,7 @@ export class Tensor implements Disposable {
   grad: Tensor | null = null;
   gradFn: Node | null = null;
   retainsGrad = false;
-  kept = false;
+  #kept = false;
   private disposed = false;
 
   constructor(storage: Storage, shape: readonly number[], strides: readonly number[], offset: number) {
@@ -48,7 +49,16 @@ export class Tensor implements Disposable {
     this.offset = offset;
     this.dtype = storage.dtype;
     storage.retain();
-    finalizer.register(this, storage, this);
+    finalizer.register(this, storage.cell, this);
+  }
+
+  /** Survives scopes and step-level release (parameters, gradients, optimizer state, buffers). */
+  get kept(): boolean {
+    return this.#kept;
+  }
+  set kept(v: boolean) {
+    this.#kept = v;
+    if (v) this.storage.pinned = true;
   }
 
   get size(): number {
