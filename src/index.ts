@@ -31,6 +31,7 @@ export type { KernelName, KernelSignatures } from './kernels/signatures.ts';
 export * as metrics from './metrics/index.ts';
 export * as models from './models/index.ts';
 export * as nn from './nn/index.ts';
+export * as onnx from './onnx/index.ts';
 export * as optim from './optim/index.ts';
 export * from './report/index.ts';
 export * as serving from './serve/index.ts';

@@ -1,0 +1,15 @@
+/** ONNX interchange: export of modules (opset 17+) and import of ONNX graphs as trainable modules. */
+export { type ExportOptions, exportModule, MAX_EXPORT_OPSET, MIN_EXPORT_OPSET } from './export.ts';
+export { type ExportContext, type ExportRule, exportRuleFor, registerExportRule } from './export-rules.ts';
+export { type AttrValue, type Dim, GraphBuilder, type ModelOptions } from './graph-builder.ts';
+export {
+  AttrType,
+  decodeModel,
+  ElemType,
+  encodeModel,
+  type GraphProto,
+  type ModelProto,
+  type NodeProto,
+  type TensorProto,
+  type ValueInfoProto,
+} from './proto.ts';
