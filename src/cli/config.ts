@@ -420,5 +420,9 @@ export function loadConfig(path: string): RunConfig {
   const d = config.data as { path?: string; testPath?: string };
   if (d.path !== undefined && !isAbsolute(d.path)) d.path = resolve(base, d.path);
   if (d.testPath !== undefined && !isAbsolute(d.testPath)) d.testPath = resolve(base, d.testPath);
+  // The mnist source's IDX files likewise.
+  const files = (config.data as { files?: Record<string, string> }).files;
+  if (files !== undefined)
+    for (const k of Object.keys(files)) if (!isAbsolute(files[k]!)) files[k] = resolve(base, files[k]!);
   return config;
 }

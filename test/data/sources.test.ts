@@ -169,3 +169,26 @@ test('spamassassin: testGroups hold out exactly the named groups', async () => {
     /the train groups \(easy-ham-1, easy-ham-2, hard-ham-1\) hold only ham/,
   );
 });
+
+test('mnist files resolve against the config file folder', async () => {
+  const { loadConfig } = await import('../../src/cli/config.ts');
+  const sub = join(dir, 'cfg');
+  mkdirSync(sub, { recursive: true });
+  const p = join(sub, 'm.yaml');
+  writeFileSync(
+    p,
+    `name: m
+data: { source: mnist, files: { trainImages: a, trainLabels: /abs/b, testImages: c, testLabels: d } }
+model: { className: Linear, config: { inFeatures: 4, outFeatures: 2 } }
+loss: crossEntropy
+optimizer: { name: sgd, lr: 0.1 }
+`,
+  );
+  const files = (loadConfig(p).data as { files: Record<string, string> }).files;
+  assert.deepEqual(files, {
+    trainImages: join(sub, 'a'),
+    trainLabels: '/abs/b',
+    testImages: join(sub, 'c'),
+    testLabels: join(sub, 'd'),
+  });
+});
