@@ -184,7 +184,17 @@ export class ColumnPipeline {
     const cols = names.map((n) => numberColumn(table, n, op));
     const data = new Float64Array(table.length * names.length);
     cols.forEach((c, j) => {
-      for (let i = 0; i < table.length; i++) data[i * names.length + j] = c[i]!;
+      for (let i = 0; i < table.length; i++) {
+        const v = c[i]!;
+        // NaN is missing and imputed; an infinity would turn the scaler's mean and every scaled value of
+        // the column into NaN, and be reported later at a meaningless position, so it is refused here.
+        if (v === Number.POSITIVE_INFINITY || v === Number.NEGATIVE_INFINITY)
+          fail(
+            op,
+            `${table.source !== undefined ? `${table.source}: ` : ''}column "${names[j]}" row ${i} is ${v}; features must be finite (fix the cell or mark it missing)`,
+          );
+        data[i * names.length + j] = v;
+      }
     });
     return { rows: table.length, cols: names.length, data };
   }
