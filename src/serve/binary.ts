@@ -28,37 +28,103 @@ export function binaryOf(req: FastifyRequest): Buffer | undefined {
 }
 
 /**
+ * Deepest nesting a request body may have. Real requests need about 40 levels at most (a rank-32 tensor
+ * as nested arrays inside `inputs`); an attacker's 4 million `[` in an ignored field would otherwise cost
+ * JSON.parse seconds of blocked event loop and hundreds of MB before the schema check.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * The byte offset where the JSON text in `b` first nests deeper than `max`, or -1. One pass over the
+ * bytes, skipping strings (brackets inside them do not count); UTF-8 continuation bytes are all >= 0x80
+ * so they never look like a bracket or a quote.
+ */
+export function depthExceededAt(b: Uint8Array, max: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return i;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return -1;
+}
+
+type ParserError = Error & { statusCode: number };
+
+function parserError(status: number, message: string): ParserError {
+  const err = new Error(message) as ParserError;
+  err.statusCode = status;
+  return err;
+}
+
+/** 415 for a body the server would misread: compressed, or in a charset other than UTF-8. */
+function unreadableBody(req: FastifyRequest): ParserError | undefined {
+  const enc = req.headers['content-encoding'];
+  if (enc !== undefined && enc.trim().toLowerCase() !== 'identity') {
+    return parserError(
+      415,
+      `Content-Encoding ${JSON.stringify(enc)} is not supported; send the body uncompressed`,
+    );
+  }
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1];
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+    return parserError(415, `charset ${JSON.stringify(charset)} is not supported; send UTF-8 JSON`);
+  }
+  return undefined;
+}
+
+/**
  * JSON parsing that also understands `JSON + binary` bodies: with the extension header, the body is split
- * there (for application/json and application/octet-stream alike); the JSON part goes through fastify's
- * own parser (prototype-poisoning checks included).
+ * there (for application/json and application/octet-stream alike); the JSON part is checked for nesting
+ * depth, then goes through fastify's own parser (prototype-poisoning checks included).
  */
 export function registerBinaryBodies(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
+  const parseChecked = (
+    req: FastifyRequest,
+    json: Buffer,
+    done: (err: Error | null, body?: unknown) => void,
+  ): void => {
+    const at = depthExceededAt(json, MAX_JSON_DEPTH);
+    if (at >= 0) {
+      done(parserError(400, `JSON body nests deeper than ${MAX_JSON_DEPTH} levels (at byte ${at})`));
+      return;
+    }
+    parseJson(req, json.toString('utf8'), done);
+  };
   const parser = (req: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) => {
+    const unreadable = unreadableBody(req);
+    if (unreadable !== undefined) {
+      done(unreadable);
+      return;
+    }
     const header = req.headers[HEADER_LENGTH];
     if (header === undefined) {
       if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
-        const err = new Error(`application/octet-stream bodies need the ${HEADER_LENGTH} header`) as Error & {
-          statusCode: number;
-        };
-        err.statusCode = 400;
-        done(err);
+        done(parserError(400, `application/octet-stream bodies need the ${HEADER_LENGTH} header`));
         return;
       }
-      parseJson(req, body.toString('utf8'), done);
+      parseChecked(req, body, done);
       return;
     }
     const n = Number(header);
     if (!Number.isInteger(n) || n < 0 || n > body.length) {
-      const err = new Error(
-        `${HEADER_LENGTH} is ${JSON.stringify(header)}; expected an integer from 0 to the body length ${body.length}`,
-      ) as Error & { statusCode: number };
-      err.statusCode = 400;
-      done(err);
+      done(
+        parserError(
+          400,
+          `${HEADER_LENGTH} is ${JSON.stringify(header)}; expected an integer from 0 to the body length ${body.length}`,
+        ),
+      );
       return;
     }
     binaryParts.set(req, body.subarray(n));
-    parseJson(req, body.subarray(0, n).toString('utf8'), done);
+    parseChecked(req, body.subarray(0, n), done);
   };
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, parser);

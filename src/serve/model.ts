@@ -39,6 +39,22 @@ export interface RecordPrediction {
   readonly probabilities?: Record<string, number>;
 }
 
+/**
+ * What the v1 record endpoint accepts, declared by a model with `predictRecords` so that the server
+ * checks every value's type and range before queueing (see `checkRecords`):
+ * - `tabular`: objects with every `numeric` column as a finite JSON number or null (null is a missing
+ *   value the preprocessing imputes; numeric strings such as "12.5" are refused) and every
+ *   `categorical` column as a string, finite number, boolean or null; other keys are ignored.
+ * - `image`: a base64 PNG/JPEG (a string or `{ "b64": ... }`) of exactly `width` x `height` pixels,
+ *   read from its header before decoding, or `channels * height * width` numbers in [0, 1] (an array,
+ *   or `{ "pixels": [...] }` / `{ "image": [...] }`).
+ * - `text`: a string or `{ "text": "..." }`.
+ */
+export type RecordSchema =
+  | { readonly kind: 'tabular'; readonly numeric: readonly string[]; readonly categorical: readonly string[] }
+  | { readonly kind: 'image'; readonly channels: number; readonly height: number; readonly width: number }
+  | { readonly kind: 'text' };
+
 export interface ServedModel {
   readonly name: string;
   readonly version: string;
@@ -56,6 +72,8 @@ export interface ServedModel {
    * `/v1/models/{name}/predict`. Should throw a `ServeError` with status 400 for a record it cannot read.
    */
   predictRecords?(records: readonly unknown[]): Promise<RecordPrediction[]>;
+  /** The records `predictRecords` reads; when given, the server validates each one before queueing it. */
+  readonly records?: RecordSchema;
   /** Frees the model's resources once the server stops routing requests to it. */
   dispose?(): Promise<void>;
 }

@@ -52,14 +52,16 @@ export class ModelVersion {
         }
       : runner;
     this.batcher = new Batcher(label, timed, batchable ? batching : { ...batching, maxBatchSize: 1 }, {
-      onBatch: metrics ? (rows) => metrics.batchSize.observe(labels, rows) : undefined,
+      onBatch: metrics ? (rows) => metrics.batchSize.observe({ ...labels, kind: 'tensor' }, rows) : undefined,
       onQueueDepth: metrics ? (d) => metrics.queueDepth.set(labels, d) : undefined,
     });
     this.recordBatcher =
       model.predictRecords === undefined
         ? undefined
         : new Batcher(`${label} (records)`, recordRunner(model, label), batching, {
-            onBatch: metrics ? (rows) => metrics.batchSize.observe(labels, rows) : undefined,
+            onBatch: metrics
+              ? (rows) => metrics.batchSize.observe({ ...labels, kind: 'records' }, rows)
+              : undefined,
           });
   }
 

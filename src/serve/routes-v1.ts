@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { badRequest } from './errors.ts';
+import { checkImagePixels } from './image-header.ts';
 import type { TensorData, TensorMap } from './model.ts';
+import { checkPredictions, checkRecords } from './records.ts';
 import type { ModelVersion } from './repository.ts';
 import type { RouteContext } from './routes-v2.ts';
 import { type PredictRequestBody, predictRequestSchema } from './schemas.ts';
-import { decodeData, shapeSize, toJsonData } from './tensors.ts';
+import { checkFiniteOutput, decodeData, shapeSize, toJsonData } from './tensors.ts';
 
 type Params = { name: string };
 type Nested = unknown[] | number | boolean | string;
@@ -68,6 +70,7 @@ async function predictTensors(
   }
   const rows = model.outputs.map((o) => {
     const t = out[o.name]!;
+    checkFiniteOutput(op, o.name, t.data, [spec.name], shapeSize(t.shape.slice(1)));
     return { name: o.name, flat: toJsonData(t.data), shape: t.shape.slice(1) };
   });
   return instances.map((_, i) => {
@@ -88,6 +91,9 @@ export function registerV1(app: FastifyInstance, ctx: RouteContext): void {
   const predict = async (req: { params: Params; body: PredictRequestBody }) => {
     const entry = repo.resolve('predict', req.params.name);
     const instances = req.body.instances;
+    // Image headers first: a decompression bomb is refused before anything decodes it.
+    checkImagePixels('predict', instances, ctx.maxImagePixels);
+    if (entry.model.records !== undefined) checkRecords('predict', entry.model.records, instances);
     if (entry.recordBatcher === undefined) {
       const predictions = await predictTensors(ctx, entry, instances);
       return { model_name: req.params.name, model_version: entry.version, predictions };
@@ -95,6 +101,7 @@ export function registerV1(app: FastifyInstance, ctx: RouteContext): void {
     const release = ctx.admit('predict');
     try {
       const preds = await entry.recordBatcher.submit(instances, instances.length, ctx.requestTimeoutMs);
+      checkPredictions('predict', preds);
       return { model_name: req.params.name, model_version: entry.version, predictions: preds };
     } finally {
       release();
@@ -102,6 +109,11 @@ export function registerV1(app: FastifyInstance, ctx: RouteContext): void {
   };
   const opts = { schema: { body: predictRequestSchema }, config: { op: 'predict' } };
   app.post<{ Params: Params; Body: PredictRequestBody }>('/v1/models/:name/predict', opts, predict);
-  // KServe's own spelling of the same endpoint.
-  app.post<{ Params: Params; Body: PredictRequestBody }>('/v1/models/:name(^[^:/]+)::predict', opts, predict);
+  // KServe's own spelling of the same endpoint; its metrics label is the pattern as documented, not
+  // the router's regular-expression syntax.
+  app.post<{ Params: Params; Body: PredictRequestBody }>(
+    '/v1/models/:name(^[^:/]+)::predict',
+    { ...opts, config: { op: 'predict', route: '/v1/models/:name:predict' } },
+    predict,
+  );
 }

@@ -4,7 +4,7 @@ import { badRequest } from './errors.ts';
 import type { TensorMap, TensorSpec } from './model.ts';
 import type { ModelRepository, ModelVersion } from './repository.ts';
 import { type InferRequestBody, inferRequestSchema } from './schemas.ts';
-import { decodeInput, toJsonData } from './tensors.ts';
+import { checkFiniteOutput, decodeInput, shapeSize, toJsonData } from './tensors.ts';
 
 export interface RouteContext {
   readonly repository: ModelRepository;
@@ -12,6 +12,8 @@ export interface RouteContext {
   readonly serverVersion: string;
   /** Per-request inference deadline in ms (answers 504 after it). */
   readonly requestTimeoutMs: number;
+  /** Most image pixels (width x height, summed over a request's images) a v1 request may carry. */
+  readonly maxImagePixels: number;
   /** Takes a slot of the concurrency limit or throws 503; call the returned function when done. */
   admit(op: string): () => void;
   isClosing(): boolean;
@@ -121,6 +123,11 @@ export function decodeInferRequest(
   return { inputs, rows, outputs };
 }
 
+/** Values per row of a batched output (the whole tensor for a scalar). */
+function rowSize(shape: readonly number[]): number | undefined {
+  return shape.length > 1 ? shapeSize(shape.slice(1)) : undefined;
+}
+
 export function registerV2(app: FastifyInstance, ctx: RouteContext): void {
   const repo = ctx.repository;
 
@@ -179,6 +186,7 @@ export function registerV2(app: FastifyInstance, ctx: RouteContext): void {
       ...(body.id !== undefined ? { id: body.id } : {}),
       outputs: outputs.map(({ spec, binary }) => {
         const t = result[spec.name]!;
+        checkFiniteOutput('infer', spec.name, t.data, Object.keys(inputs), rowSize(t.shape));
         const head = { name: spec.name, datatype: spec.datatype, shape: [...t.shape] };
         if (!binary) return { ...head, data: toJsonData(t.data) };
         const blob = encodeBinary(t.data);

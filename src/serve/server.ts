@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { STATUS_CODES } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import type {
   FastifyError,
   FastifyInstance,
@@ -29,6 +30,11 @@ export interface ServerOptions {
   requestTimeoutMs?: number;
   /** Largest request body accepted; larger answers 413. Default 8 MiB. */
   bodyLimitBytes?: number;
+  /**
+   * Most image pixels (width x height, read from the PNG/JPEG headers before decoding, summed over the
+   * request) one v1 predict request may carry; more answers 400. Default 4,194,304 (2048 x 2048).
+   */
+  maxImagePixels?: number;
   /** Seconds sent in Retry-After with every 503. Default 1. */
   retryAfterSeconds?: number;
   /** When set, every route except the two server health probes needs one of these keys. */
@@ -107,6 +113,20 @@ function frameworkError(
   return { status: 500, message: `[${op}] internal server error` };
 }
 
+/** Status and `[server]` message for a request node's HTTP parser refused. */
+function clientErrorAnswer(err: Error & { code?: string }, timeoutMs: number): [number, string] {
+  switch (err.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return [431, '[server] request headers are too large'];
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return [408, `[server] the request was not received within ${timeoutMs} ms`];
+    case 'HPE_INVALID_URL':
+      return [400, '[server] invalid request URL: percent-encode characters outside ASCII'];
+    default:
+      return [400, `[server] malformed HTTP request (${err.code ?? err.message})`];
+  }
+}
+
 /** Builds the server (routes, limits, auth, metrics) without listening. */
 export async function createServer(options: ServerOptions = {}): Promise<InferenceServer> {
   const bodyLimit = positiveInt('bodyLimitBytes', options.bodyLimitBytes, 8 * 1024 * 1024);
@@ -114,6 +134,9 @@ export async function createServer(options: ServerOptions = {}): Promise<Inferen
   const requestTimeoutMs = positiveInt('requestTimeoutMs', options.requestTimeoutMs, 30_000);
   const retryAfter = positiveInt('retryAfterSeconds', options.retryAfterSeconds, 1);
   const shutdownTimeoutMs = positiveInt('shutdownTimeoutMs', options.shutdownTimeoutMs, 30_000);
+  const maxImagePixels = positiveInt('maxImagePixels', options.maxImagePixels, 2048 * 2048);
+  // A client has the inference deadline plus 5 s of grace to deliver its headers and body.
+  const connectionTimeoutMs = requestTimeoutMs + 5_000;
   const metrics =
     options.metrics === false ? undefined : new ServerMetrics({ processMetrics: options.processMetrics });
   const repository = new ModelRepository(options.batching ?? {}, metrics);
@@ -125,14 +148,34 @@ export async function createServer(options: ServerOptions = {}): Promise<Inferen
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit,
-    // Slow or stalled clients cannot hold a connection forever.
-    requestTimeout: requestTimeoutMs + 5_000,
+    // Slow or stalled clients cannot hold a connection forever: node checks the deadline every
+    // connectionsCheckingInterval (30 s by default, which let a slow body hold on for ~86 s against a
+    // 35 s limit), and headersTimeout (60 s by default) must not exceed requestTimeout.
+    requestTimeout: connectionTimeoutMs,
+    http: {
+      connectionsCheckingInterval: Math.min(1_000, connectionTimeoutMs),
+      headersTimeout: connectionTimeoutMs,
+    },
     return503OnClosing: true,
     // Long enough that over-long model names reach the name check and get its message.
     routerOptions: { maxParamLength: 512 },
     // Errors the router raises before any route (bad percent-encoding, over-long parameters).
     frameworkErrors: (err: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
       reply.code(400).send({ error: `[server] ${err.message}` });
+    },
+    // Requests node's HTTP parser refuses before fastify sees them (oversize headers, bytes not allowed
+    // in a URL, body timeouts) get the same JSON error form and are counted like any other answer.
+    clientErrorHandler: (err: Error & { code?: string }, socket: Socket) => {
+      if (err.code === 'ECONNRESET' || socket.destroyed) return;
+      const [status, message] = clientErrorAnswer(err, connectionTimeoutMs);
+      metrics?.requests.inc({ method: 'unparsed', route: 'unmatched', status: String(status) });
+      if (socket.writable) {
+        const body = JSON.stringify({ error: message });
+        socket.write(
+          `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        );
+      }
+      socket.destroy();
     },
     ajv: {
       customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, allowUnionTypes: true },
@@ -151,6 +194,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Inferen
     serverName: 'tensorscript',
     serverVersion: SERVER_VERSION,
     requestTimeoutMs,
+    maxImagePixels,
     isClosing: () => closing,
     admit(op) {
       if (inFlight >= maxInFlight) {
@@ -205,7 +249,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Inferen
 
   if (metrics !== undefined) {
     app.addHook('onResponse', (req, reply, done) => {
-      const route = req.routeOptions.url ?? 'unmatched';
+      const config = req.routeOptions.config as { route?: string } | undefined;
+      const route = config?.route ?? req.routeOptions.url ?? 'unmatched';
       const labels = { method: req.method, route };
       metrics.requests.inc({ ...labels, status: String(reply.statusCode) });
       metrics.latency.observe(labels, reply.elapsedTime / 1000);

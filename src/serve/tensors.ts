@@ -1,5 +1,5 @@
 import { fmtShape } from '../core/errors.ts';
-import { badRequest } from './errors.ts';
+import { badRequest, unprocessable } from './errors.ts';
 import type { Datatype, TensorData, TensorSpec, TensorValue } from './model.ts';
 
 /** Largest finite float32; a JSON number beyond it would silently become Infinity in a Float32Array. */
@@ -165,4 +165,27 @@ export function datatypeOf(data: TensorData): Datatype {
   if (data instanceof Float64Array) return 'FP64';
   if (data instanceof Int32Array) return 'INT32';
   return 'BOOL';
+}
+
+/**
+ * A NaN or infinite output is no answer (JSON would carry it as `null` in a 200): 422, naming the
+ * output and the inputs that produced it. Float outputs only; integers and strings are always finite.
+ */
+export function checkFiniteOutput(
+  op: string,
+  output: string,
+  data: TensorData,
+  inputs: readonly string[],
+  rowsOf?: number,
+): void {
+  if (!(data instanceof Float32Array || data instanceof Float64Array)) return;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (Number.isFinite(v)) continue;
+    const row = rowsOf === undefined ? '' : ` (row ${Math.floor(i / rowsOf)})`;
+    unprocessable(
+      op,
+      `output '${output}' is ${v} at index ${i}${row}: the model gives no finite answer for input ${inputs.map((n) => `'${n}'`).join(', ')}; check the input values (e.g. for overflow)`,
+    );
+  }
 }

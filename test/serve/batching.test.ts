@@ -37,9 +37,9 @@ describe('serve: dynamic batching', SUITE, () => {
       assert.ok(Math.max(...model.calls) > 1, `no call joined requests: ${model.calls}`);
       const m = await get(`${url}/metrics`);
       const count = Number(
-        /tensorscript_batch_size_count\{model="dense",version="1"\} (\d+)/.exec(m.text)?.[1],
+        /tensorscript_batch_size_count\{model="dense",version="1",kind="tensor"\} (\d+)/.exec(m.text)?.[1],
       );
-      const sum = Number(/tensorscript_batch_size_sum\{model="dense",version="1"\} (\d+)/.exec(m.text)?.[1]);
+      const sum = Number(/tensorscript_batch_size_sum\{model="dense",version="1",kind="tensor"\} (\d+)/.exec(m.text)?.[1]);
       assert.equal(count, model.calls.length);
       assert.equal(sum, 24);
     } finally {

@@ -152,7 +152,7 @@ describe('serve: Open Inference Protocol endpoints', SUITE, () => {
       a.text,
       /tensorscript_http_request_duration_seconds_bucket\{le="0.005",method="POST",route="\/v2\/models\/:name\/infer"\}/,
     );
-    assert.match(a.text, /tensorscript_batch_size_count\{model="dense",version="1"\} \d+/);
+    assert.match(a.text, /tensorscript_batch_size_count\{model="dense",version="1",kind="tensor"\} \d+/);
     assert.match(a.text, /tensorscript_queue_depth\{model="dense",version="1"\} 0/);
     assert.match(
       a.text,

@@ -1,7 +1,7 @@
 // Loading new versions under load and graceful shutdown.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { errorOf, get, inferBody, post, SUITE, start, waitUntil } from './helpers.ts';
+import { errorOf, gate, get, inferBody, post, SUITE, start, waitUntil } from './helpers.ts';
 import { DenseModel } from './models.ts';
 
 type Reply = { model_version: string; outputs: { data: number[] }[] };
@@ -146,10 +146,18 @@ describe('serve: graceful shutdown', SUITE, () => {
       batching: { maxBatchSize: 64, maxQueueDelayMs: 10_000 },
     });
     const entry = server.repository.resolve('test', 'dense');
+    // The first request goes straight to the model (a lone request never waits) and is held there, so
+    // the next two queue behind it and then wait out the delay for company.
+    const held = gate();
+    model.gate = held.promise;
     const pending = Array.from({ length: 3 }, () =>
       post(`${url}/v2/models/dense/infer`, inferBody([[1, 1, 1]])),
     );
-    while (entry.batcher.depth < 3) await new Promise((r) => setTimeout(r, 5));
+    await waitUntil(() => model.calls.length === 1 && entry.batcher.depth === 2);
+    model.gate = undefined;
+    held.open();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(entry.batcher.depth, 2, 'the two queued requests wait for the batching delay');
     const t0 = performance.now();
     await server.close();
     const answers = await Promise.all(pending);
@@ -158,7 +166,7 @@ describe('serve: graceful shutdown', SUITE, () => {
       answers.map((a) => a.status),
       [200, 200, 200],
     );
-    assert.deepEqual(model.calls, [3]);
+    assert.deepEqual(model.calls, [1, 2]);
   });
 
   it('reports not ready while closing', async () => {
