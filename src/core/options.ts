@@ -128,3 +128,11 @@ export function defaultsOf<O = Record<string, unknown>>(specs: OptionSpecs): O {
   for (const [k, s] of Object.entries(specs)) if (s.default !== undefined) out[k] = s.default;
   return out as O;
 }
+
+/**
+ * The keys of an options interface as a list, checked by the compiler both ways: `optionKeys<LinearOptions>({
+ * bias: true, dtype: true, generator: true })` fails to compile when a key is missing or not in the interface.
+ */
+export function optionKeys<T>(keys: { [K in keyof Required<T>]: true }): readonly string[] {
+  return Object.keys(keys);
+}

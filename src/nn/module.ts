@@ -1,5 +1,6 @@
 import { noGrad } from '../autograd/node.ts';
 import { check, fail, fmtShape } from '../core/errors.ts';
+import { checkOptionKeys } from '../core/options.ts';
 import { Registry } from '../core/registry.ts';
 import { shapesEqual } from '../core/shape.ts';
 import { keep } from '../tensor/lifecycle.ts';
@@ -449,5 +450,12 @@ export function moduleFromConfig<M extends AnyModule = AnyModule>(c: ModuleConfi
     'moduleFromConfig',
     () => `expected {className, config}, got ${JSON.stringify(c)}`,
   );
-  return layers.get(c.className)(c.config ?? {}) as M;
+  const config = c.config ?? {};
+  const m = layers.get(c.className)(config) as M;
+  // A config key the layer does not write back is one it did not read: refuse it rather than ignore it.
+  if (config !== null && typeof config === 'object' && !Array.isArray(config)) {
+    const known = Object.keys(m.getConfig() ?? {});
+    checkOptionKeys(`moduleFromConfig(${c.className})`, config, known);
+  }
+  return m;
 }

@@ -1,5 +1,6 @@
 import type { DType } from '../../core/dtype.ts';
 import { check, fmtShape } from '../../core/errors.ts';
+import { checkOptionKeys, optionKeys } from '../../core/options.ts';
 import type { Generator } from '../../core/rng.ts';
 import { full } from '../../tensor/creation.ts';
 import { softmax } from '../../tensor/ops/activations.ts';
@@ -59,6 +60,15 @@ function additive(mask: Tensor, dtype: DType): Tensor {
  * forward(query, key, value, opts) returns [output, weights | null]; scores are q k^T / sqrt(E / heads).
  * A query row whose keys are all masked gets NaN, as in torch.
  */
+/** Option names, for the unknown-key check (the compiler keeps them in step with the interface). */
+const MULTIHEAD_ATTENTION_KEYS = optionKeys<MultiheadAttentionOptions>({
+  dropout: true,
+  bias: true,
+  batchFirst: true,
+  dtype: true,
+  generator: true,
+});
+
 export class MultiheadAttention extends Module<
   [Tensor, Tensor, Tensor, AttentionCallOptions?],
   [Tensor, Tensor | null]
@@ -73,6 +83,7 @@ export class MultiheadAttention extends Module<
   readonly outProj: Linear;
 
   constructor(embedDim: number, numHeads: number, opts: MultiheadAttentionOptions = {}) {
+    checkOptionKeys('MultiheadAttention', opts, MULTIHEAD_ATTENTION_KEYS);
     super();
     checkPositiveInt('MultiheadAttention', 'embedDim', embedDim);
     checkPositiveInt('MultiheadAttention', 'numHeads', numHeads);

@@ -1,4 +1,5 @@
 import { check } from '../../core/errors.ts';
+import { checkOptionKeys, optionKeys } from '../../core/options.ts';
 import { adaptiveAvgPool2d, avgPool2d, conv2d, type IntPair, maxPool2d } from '../../tensor/ops/conv.ts';
 import { flatten } from '../../tensor/ops/views.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
@@ -20,6 +21,29 @@ export interface Conv2dLayerOptions extends WeightOptions {
 }
 
 /** 2-D convolution over NCHW input (torch.nn.Conv2d, zero padding); weight [out, in/groups, kH, kW]. */
+/** Option names, for the unknown-key check (the compiler keeps them in step with the interface). */
+const CONV2D_LAYER_KEYS = optionKeys<Conv2dLayerOptions>({
+  stride: true,
+  padding: true,
+  dilation: true,
+  groups: true,
+  bias: true,
+  dtype: true,
+  generator: true,
+});
+const MAX_POOL2D_KEYS = optionKeys<MaxPool2dOptions>({
+  stride: true,
+  padding: true,
+  dilation: true,
+  ceilMode: true,
+});
+const AVG_POOL2D_KEYS = optionKeys<AvgPool2dOptions>({
+  stride: true,
+  padding: true,
+  ceilMode: true,
+  countIncludePad: true,
+});
+
 export class Conv2d extends Module {
   readonly inChannels: number;
   readonly outChannels: number;
@@ -32,6 +56,7 @@ export class Conv2d extends Module {
   readonly bias: Parameter | null;
 
   constructor(inChannels: number, outChannels: number, kernelSize: IntPair, opts: Conv2dLayerOptions = {}) {
+    checkOptionKeys('Conv2d', opts, CONV2D_LAYER_KEYS);
     super();
     checkPositiveInt('Conv2d', 'inChannels', inChannels);
     checkPositiveInt('Conv2d', 'outChannels', outChannels);
@@ -131,6 +156,7 @@ export class MaxPool2d extends Module {
     readonly kernelSize: IntPair,
     readonly opts: MaxPool2dOptions = {},
   ) {
+    checkOptionKeys('MaxPool2d', opts, MAX_POOL2D_KEYS);
     super();
   }
   forward(x: Tensor): Tensor {
@@ -170,6 +196,7 @@ export class AvgPool2d extends Module {
     readonly kernelSize: IntPair,
     readonly opts: AvgPool2dOptions = {},
   ) {
+    checkOptionKeys('AvgPool2d', opts, AVG_POOL2D_KEYS);
     super();
   }
   forward(x: Tensor): Tensor {

@@ -1,5 +1,6 @@
 import { noGrad } from '../../autograd/node.ts';
 import { check } from '../../core/errors.ts';
+import { checkOptionKeys, optionKeys } from '../../core/options.ts';
 import { embedding } from '../../tensor/ops/indexing.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { cfgDType, cfgNumber, cfgNumberOrNull } from '../config.ts';
@@ -14,6 +15,9 @@ export interface EmbeddingOptions extends WeightOptions {
 }
 
 /** A lookup table (torch.nn.Embedding): int32 indices of any shape -> [..., embeddingDim]; weight N(0, 1). */
+/** Option names, for the unknown-key check (the compiler keeps them in step with the interface). */
+const EMBEDDING_KEYS = optionKeys<EmbeddingOptions>({ paddingIdx: true, dtype: true, generator: true });
+
 export class Embedding extends Module {
   readonly numEmbeddings: number;
   readonly embeddingDim: number;
@@ -21,6 +25,7 @@ export class Embedding extends Module {
   readonly weight: Parameter;
 
   constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingOptions = {}) {
+    checkOptionKeys('Embedding', opts, EMBEDDING_KEYS);
     super();
     checkPositiveInt('Embedding', 'numEmbeddings', numEmbeddings);
     checkPositiveInt('Embedding', 'embeddingDim', embeddingDim);

@@ -1,3 +1,4 @@
+import { checkOptionKeys, optionKeys } from '../../core/options.ts';
 import { linear } from '../../tensor/ops/linalg.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { cfgBool, cfgDType, cfgNumber } from '../config.ts';
@@ -11,6 +12,9 @@ export interface LinearOptions extends WeightOptions {
 }
 
 /** y = x W^T + b (torch.nn.Linear); weight [out, in], bias [out]. */
+/** Option names, for the unknown-key check (the compiler keeps them in step with the interface). */
+const LINEAR_KEYS = optionKeys<LinearOptions>({ bias: true, dtype: true, generator: true });
+
 export class Linear extends Module {
   readonly inFeatures: number;
   readonly outFeatures: number;
@@ -18,6 +22,7 @@ export class Linear extends Module {
   readonly bias: Parameter | null;
 
   constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
+    checkOptionKeys('Linear', opts, LINEAR_KEYS);
     super();
     checkPositiveInt('Linear', 'inFeatures', inFeatures);
     checkPositiveInt('Linear', 'outFeatures', outFeatures);

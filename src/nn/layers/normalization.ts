@@ -1,6 +1,7 @@
 import { noGrad } from '../../autograd/node.ts';
 import type { DType } from '../../core/dtype.ts';
 import { check, fmtShape } from '../../core/errors.ts';
+import { checkOptionKeys, optionKeys } from '../../core/options.ts';
 import { full, ones, zeros } from '../../tensor/creation.ts';
 import { batchNorm, layerNorm } from '../../tensor/ops/normalization.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
@@ -38,6 +39,7 @@ abstract class BatchNormBase extends Module {
   protected abstract checkInput(x: Tensor): void;
 
   constructor(numFeatures: number, opts: BatchNormOptions = {}) {
+    checkOptionKeys(new.target.name, opts, BATCH_NORM_KEYS);
     super();
     checkPositiveInt('BatchNorm', 'numFeatures', numFeatures);
     const dtype = opts.dtype ?? 'float32';
@@ -126,6 +128,16 @@ abstract class BatchNormBase extends Module {
 }
 
 /** torch.nn.BatchNorm1d: input [N, C] or [N, C, L]. */
+/** Option names, for the unknown-key check (the compiler keeps them in step with the interface). */
+const BATCH_NORM_KEYS = optionKeys<BatchNormOptions>({
+  eps: true,
+  momentum: true,
+  affine: true,
+  trackRunningStats: true,
+  dtype: true,
+});
+const LAYER_NORM_KEYS = optionKeys<LayerNormOptions>({ eps: true, elementwiseAffine: true, dtype: true });
+
 export class BatchNorm1d extends BatchNormBase {
   protected readonly layerName = 'BatchNorm1d';
   protected checkInput(x: Tensor): void {
@@ -165,6 +177,7 @@ export class LayerNorm extends Module {
   readonly bias: Parameter | null;
 
   constructor(normalizedShape: number | readonly number[], opts: LayerNormOptions = {}) {
+    checkOptionKeys('LayerNorm', opts, LAYER_NORM_KEYS);
     super();
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     for (const d of this.normalizedShape) checkPositiveInt('LayerNorm', 'normalizedShape', d);

@@ -1,5 +1,6 @@
 import type { DType } from '../../core/dtype.ts';
 import { check, fmtShape } from '../../core/errors.ts';
+import { checkOptionKeys, optionKeys } from '../../core/options.ts';
 import type { Generator } from '../../core/rng.ts';
 import { zeros } from '../../tensor/creation.ts';
 import { dropout } from '../../tensor/ops/dropout.ts';
@@ -230,10 +231,32 @@ export interface ElmanRNNOptions extends RNNOptions {
 }
 
 /** Elman RNN (torch.nn.RNN): h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh). Returns [output, hN]. */
+/** Option names, for the unknown-key check (the compiler keeps them in step with the interface). */
+const RNN_KEYS = optionKeys<RNNOptions>({
+  numLayers: true,
+  bias: true,
+  batchFirst: true,
+  dropout: true,
+  bidirectional: true,
+  dtype: true,
+  generator: true,
+});
+const ELMAN_RNN_KEYS = optionKeys<ElmanRNNOptions>({
+  numLayers: true,
+  bias: true,
+  batchFirst: true,
+  dropout: true,
+  bidirectional: true,
+  nonlinearity: true,
+  dtype: true,
+  generator: true,
+});
+
 export class RNN extends RNNBase<Tensor> {
   protected readonly layerName = 'RNN';
   readonly nonlinearity: 'tanh' | 'relu';
   constructor(inputSize: number, hiddenSize: number, opts: ElmanRNNOptions = {}) {
+    checkOptionKeys('RNN', opts, ELMAN_RNN_KEYS);
     super(opts.nonlinearity === 'relu' ? 'RNN_RELU' : 'RNN_TANH', inputSize, hiddenSize, opts);
     this.nonlinearity = opts.nonlinearity ?? 'tanh';
   }
@@ -257,6 +280,7 @@ export class RNN extends RNNBase<Tensor> {
 export class LSTM extends RNNBase<[Tensor, Tensor]> {
   protected readonly layerName = 'LSTM';
   constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
+    checkOptionKeys(new.target.name, opts, RNN_KEYS);
     super('LSTM', inputSize, hiddenSize, opts);
   }
   forward(input: Tensor, state?: [Tensor, Tensor]): [Tensor, [Tensor, Tensor]] {
@@ -275,6 +299,7 @@ export class LSTM extends RNNBase<[Tensor, Tensor]> {
 export class GRU extends RNNBase<Tensor> {
   protected readonly layerName = 'GRU';
   constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
+    checkOptionKeys(new.target.name, opts, RNN_KEYS);
     super('GRU', inputSize, hiddenSize, opts);
   }
   forward(input: Tensor, h0?: Tensor): [Tensor, Tensor] {

@@ -1,5 +1,6 @@
 import type { DType } from '../../core/dtype.ts';
 import { check } from '../../core/errors.ts';
+import { checkOptionKeys, optionKeys } from '../../core/options.ts';
 import type { Generator } from '../../core/rng.ts';
 import { gelu } from '../../tensor/ops/activations.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
@@ -38,6 +39,18 @@ export interface EncoderCallOptions {
  * connection, dropout and layer norm. Submodules and state-dict keys as torch: self_attn, linear1,
  * dropout, linear2, norm1, norm2, dropout1, dropout2.
  */
+/** Option names, for the unknown-key check (the compiler keeps them in step with the interface). */
+const TRANSFORMER_ENCODER_LAYER_KEYS = optionKeys<TransformerEncoderLayerOptions>({
+  dimFeedforward: true,
+  dropout: true,
+  activation: true,
+  layerNormEps: true,
+  batchFirst: true,
+  normFirst: true,
+  dtype: true,
+  generator: true,
+});
+
 export class TransformerEncoderLayer extends Module<[Tensor, EncoderCallOptions?], Tensor> {
   readonly dModel: number;
   readonly nhead: number;
@@ -57,6 +70,7 @@ export class TransformerEncoderLayer extends Module<[Tensor, EncoderCallOptions?
   readonly dropout2: Dropout;
 
   constructor(dModel: number, nhead: number, opts: TransformerEncoderLayerOptions = {}) {
+    checkOptionKeys('TransformerEncoderLayer', opts, TRANSFORMER_ENCODER_LAYER_KEYS);
     super();
     checkPositiveInt('TransformerEncoderLayer', 'dModel', dModel);
     this.dModel = dModel;

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import '../../src/index.ts';
+import {
+  AvgPool2d,
+  BatchNorm1d,
+  Conv2d,
+  Linear,
+  LSTM,
+  MaxPool2d,
+  moduleFromConfig,
+  moduleToConfig,
+  ReLU,
+  Sequential,
+} from '../../src/nn/index.ts';
+
+describe('layer options: an unknown key is an error with the right name', () => {
+  it('constructors', () => {
+    assert.throws(
+      () => new MaxPool2d(2, { ceil_mode: true } as never),
+      /^TensorScriptError: \[MaxPool2d\] unknown option "ceil_mode" \(did you mean "ceilMode"\?\); options: stride, padding, dilation, ceilMode$/,
+    );
+    assert.throws(
+      () => new AvgPool2d(2, { count_include_pad: false } as never),
+      /did you mean "countIncludePad"/,
+    );
+    assert.throws(
+      () => new Conv2d(1, 2, 3, { padding_mode: 'zeros' } as never),
+      /\[Conv2d\] unknown option "padding_mode"/,
+    );
+    assert.throws(
+      () => new Linear(2, 3, { bais: false } as never),
+      /\[Linear\] unknown option "bais" \(did you mean "bias"\?\)/,
+    );
+    assert.throws(
+      () => new BatchNorm1d(3, { track_running_stats: false } as never),
+      /\[BatchNorm1d\] .*did you mean "trackRunningStats"/,
+    );
+    assert.throws(
+      () => new LSTM(2, 3, { batch_first: true } as never),
+      /\[LSTM\] .*did you mean "batchFirst"/,
+    );
+    // Undefined values count as absent, so spreading optional settings stays fine.
+    assert.equal(new Linear(2, 3, { bias: undefined }).outFeatures, 3);
+  });
+
+  it('configs: a key the layer does not read is refused; round trips still load', () => {
+    assert.throws(
+      () =>
+        moduleFromConfig({ className: 'Linear', config: { inFeatures: 2, outFeatures: 3, use_bias: false } }),
+      /\[moduleFromConfig\(Linear\)\] unknown option "use_bias"/,
+    );
+    const m = new Sequential(new Linear(2, 3), new ReLU(), new Linear(3, 1));
+    const back = moduleFromConfig(moduleToConfig(m));
+    assert.deepEqual(moduleToConfig(back), moduleToConfig(m));
+  });
+});
