@@ -2,7 +2,7 @@ import { type DType, dtypeOfArray, isFloat, type TypedArray } from '../core/dtyp
 import { check, fail, fmtShape } from '../core/errors.ts';
 import { defaultGenerator, type Generator } from '../core/rng.ts';
 import { sizeOf, validateShape } from '../core/shape.ts';
-import { getBackend } from '../kernels/registry.ts';
+import { runKernel } from '../kernels/kernel-registry.ts';
 import { empty } from './lifecycle.ts';
 import type { Tensor } from './tensor.ts';
 
@@ -102,7 +102,7 @@ export function tensor(
 export function full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
   validateShape('full', shape);
   const t = empty(shape, opts.dtype ?? 'float32');
-  if (value !== 0) getBackend().fill(t.data, value);
+  if (value !== 0) runKernel('fill', { inputs: {}, outputs: { out: t.data }, attrs: { value } });
   return finish(t, opts);
 }
 

@@ -1,5 +1,6 @@
 import type { TypedArray } from '../../core/dtype.ts';
 import type { Conv2dAttrs } from '../../kernels/backend.ts';
+import { registerKernel } from '../../kernels/kernel-registry.ts';
 
 /** Direct convolution loops: slow but plainly the definition (NCHW input, OIHW weight, groups). */
 function geometry(
@@ -108,3 +109,25 @@ export function conv2dBackwardFilter(
   });
   out.set(acc);
 }
+
+registerKernel({
+  name: 'conv2d',
+  backend: 'ref',
+  fn: ({ inputs: { x, w }, outputs: { out }, attrs }) => {
+    conv2d(x, attrs.xShape, w, attrs.wShape, attrs, out);
+  },
+});
+registerKernel({
+  name: 'conv2dBackwardInput',
+  backend: 'ref',
+  fn: ({ inputs: { dy, w }, outputs: { dx }, attrs }) => {
+    conv2dBackwardInput(dy, attrs.dyShape, w, attrs.wShape, attrs, dx, attrs.xShape);
+  },
+});
+registerKernel({
+  name: 'conv2dBackwardFilter',
+  backend: 'ref',
+  fn: ({ inputs: { x, dy }, outputs: { dw }, attrs }) => {
+    conv2dBackwardFilter(x, attrs.xShape, dy, attrs.dyShape, attrs, dw, attrs.wShape);
+  },
+});

@@ -1,5 +1,6 @@
 import type { TypedArray } from '../../core/dtype.ts';
 import { contiguousStrides } from '../../core/shape.ts';
+import { registerKernel } from '../../kernels/kernel-registry.ts';
 import { forEachN } from './strided.ts';
 
 /**
@@ -80,3 +81,32 @@ export function indexRowsAdd(
     for (let j = 0; j < rowSize; j++) out[d + j]! += src[s + j]!;
   }
 }
+
+registerKernel({
+  name: 'gather',
+  backend: 'ref',
+  fn: ({ inputs: { x, index }, outputs: { out }, attrs }) => {
+    gather(x, attrs.xShape, attrs.dim, index, attrs.indexShape, out);
+  },
+});
+registerKernel({
+  name: 'scatterAdd',
+  backend: 'ref',
+  fn: ({ inputs: { index, src }, outputs: { out }, attrs }) => {
+    scatterAdd(out, attrs.outShape, attrs.dim, index, src, attrs.srcShape);
+  },
+});
+registerKernel({
+  name: 'indexRows',
+  backend: 'ref',
+  fn: ({ inputs: { x, index }, outputs: { out }, attrs }) => {
+    indexRows(x, attrs.rowSize, attrs.rows, index, out);
+  },
+});
+registerKernel({
+  name: 'indexRowsAdd',
+  backend: 'ref',
+  fn: ({ inputs: { index, src }, outputs: { out }, attrs }) => {
+    indexRowsAdd(out, attrs.rowSize, attrs.rows, index, src);
+  },
+});

@@ -1,5 +1,6 @@
 import type { TypedArray } from '../../core/dtype.ts';
 import type { Pool2dAttrs } from '../../kernels/backend.ts';
+import { registerKernel } from '../../kernels/kernel-registry.ts';
 
 /** Max pooling; padded positions never win. Indices are flat positions within each (n, c) plane. */
 export function maxPool2d(
@@ -116,3 +117,32 @@ export function avgPool2dBackward(
     for (let iy = y0; iy < y1; iy++) for (let ix = x0; ix < x1; ix++) out[p * plane + iy * w + ix]! += g;
   });
 }
+
+registerKernel({
+  name: 'maxPool2d',
+  backend: 'ref',
+  fn: ({ inputs: { x }, outputs: { out, indices }, attrs }) => {
+    maxPool2d(x, attrs.xShape, attrs, out, indices, attrs.outShape);
+  },
+});
+registerKernel({
+  name: 'maxPool2dBackward',
+  backend: 'ref',
+  fn: ({ inputs: { dy, indices }, outputs: { dx }, attrs }) => {
+    maxPool2dBackward(dy, indices, attrs.outShape, dx, attrs.xShape);
+  },
+});
+registerKernel({
+  name: 'avgPool2d',
+  backend: 'ref',
+  fn: ({ inputs: { x }, outputs: { out }, attrs }) => {
+    avgPool2d(x, attrs.xShape, attrs, out, attrs.outShape);
+  },
+});
+registerKernel({
+  name: 'avgPool2dBackward',
+  backend: 'ref',
+  fn: ({ inputs: { dy }, outputs: { dx }, attrs }) => {
+    avgPool2dBackward(dy, attrs.outShape, attrs, dx, attrs.xShape);
+  },
+});

@@ -1,8 +1,9 @@
 import { check, fmtShape } from '../../core/errors.ts';
 import type { Conv2dAttrs, Pool2dAttrs } from '../../kernels/backend.ts';
+import { runKernel } from '../../kernels/kernel-registry.ts';
 import { record, uninit } from '../lifecycle.ts';
 import type { Tensor } from '../tensor.ts';
-import { assertTensor, backend, empty } from './dispatch.ts';
+import { assertTensor, empty } from './dispatch.ts';
 import { matmul } from './linalg.ts';
 import { contiguous, reshape } from './views.ts';
 
@@ -95,7 +96,12 @@ export function conv2d(
   const xc = contiguous(x);
   const wc = contiguous(weight);
   const out = uninit([n, o, oh, ow], x.dtype);
-  if (out.size > 0) backend().conv2d(xc.data, x.shape, wc.data, weight.shape, attrs, out.data);
+  if (out.size > 0)
+    runKernel('conv2d', {
+      inputs: { x: xc.data, w: wc.data },
+      outputs: { out: out.data },
+      attrs: { ...attrs, xShape: x.shape, wShape: weight.shape },
+    });
   let y = record('conv2d', [x, weight], out, { attrs });
   if (bias !== null) {
     assertTensor('conv2d', bias, 'bias');
@@ -118,15 +124,11 @@ export function conv2dBackwardInput(
 ): Tensor {
   const out = uninit(xShape, dy.dtype);
   if (out.size > 0)
-    backend().conv2dBackwardInput(
-      contiguous(dy).data,
-      dy.shape,
-      contiguous(weight).data,
-      weight.shape,
-      attrs,
-      out.data,
-      xShape,
-    );
+    runKernel('conv2dBackwardInput', {
+      inputs: { dy: contiguous(dy).data, w: contiguous(weight).data },
+      outputs: { dx: out.data },
+      attrs: { ...attrs, dyShape: dy.shape, wShape: weight.shape, xShape },
+    });
   return out;
 }
 
@@ -139,15 +141,11 @@ export function conv2dBackwardFilter(
 ): Tensor {
   const out = empty(wShape, dy.dtype);
   if (out.size > 0)
-    backend().conv2dBackwardFilter(
-      contiguous(x).data,
-      x.shape,
-      contiguous(dy).data,
-      dy.shape,
-      attrs,
-      out.data,
-      wShape,
-    );
+    runKernel('conv2dBackwardFilter', {
+      inputs: { x: contiguous(x).data, dy: contiguous(dy).data },
+      outputs: { dw: out.data },
+      attrs: { ...attrs, xShape: x.shape, dyShape: dy.shape, wShape },
+    });
   return out;
 }
 
@@ -209,14 +207,22 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const out = uninit(outShape, x.dtype);
   const indices = uninit(outShape, 'int32');
   if (out.size > 0)
-    backend().maxPool2d(contiguous(x).data, x.shape, attrs, out.data, indices.data as Int32Array, outShape);
+    runKernel('maxPool2d', {
+      inputs: { x: contiguous(x).data },
+      outputs: { out: out.data, indices: indices.data as Int32Array },
+      attrs: { ...attrs, xShape: x.shape, outShape },
+    });
   return record('maxPool2d', [x], out, { indices, xShape: x.shape });
 }
 
 export function maxPool2dBackward(dy: Tensor, indices: Tensor, xShape: readonly number[]): Tensor {
   const out = empty(xShape, dy.dtype);
   if (dy.size > 0)
-    backend().maxPool2dBackward(contiguous(dy).data, indices.data as Int32Array, dy.shape, out.data, xShape);
+    runKernel('maxPool2dBackward', {
+      inputs: { dy: contiguous(dy).data, indices: indices.data as Int32Array },
+      outputs: { dx: out.data },
+      attrs: { outShape: dy.shape, xShape },
+    });
   return out;
 }
 
@@ -225,13 +231,23 @@ export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   if (u !== null) return u;
   const { attrs, outShape } = poolSetup('avgPool2d', x, opts, false);
   const out = uninit(outShape, x.dtype);
-  if (out.size > 0) backend().avgPool2d(contiguous(x).data, x.shape, attrs, out.data, outShape);
+  if (out.size > 0)
+    runKernel('avgPool2d', {
+      inputs: { x: contiguous(x).data },
+      outputs: { out: out.data },
+      attrs: { ...attrs, xShape: x.shape, outShape },
+    });
   return record('avgPool2d', [x], out, { attrs, xShape: x.shape });
 }
 
 export function avgPool2dBackward(dy: Tensor, attrs: Pool2dAttrs, xShape: readonly number[]): Tensor {
   const out = empty(xShape, dy.dtype);
-  if (dy.size > 0) backend().avgPool2dBackward(contiguous(dy).data, dy.shape, attrs, out.data, xShape);
+  if (dy.size > 0)
+    runKernel('avgPool2dBackward', {
+      inputs: { dy: contiguous(dy).data },
+      outputs: { dx: out.data },
+      attrs: { ...attrs, outShape: dy.shape, xShape },
+    });
   return out;
 }
 

@@ -2,7 +2,7 @@ import { type DType, floatOf, isFloat, promote } from '../../core/dtype.ts';
 import { fail } from '../../core/errors.ts';
 import { broadcastShapes } from '../../core/shape.ts';
 import type { View } from '../../kernels/backend.ts';
-import { getBackend } from '../../kernels/registry.ts';
+import { runKernel } from '../../kernels/kernel-registry.ts';
 import { empty, fromStorage } from '../lifecycle.ts';
 import { Tensor, type TensorOrScalar } from '../tensor.ts';
 
@@ -22,7 +22,8 @@ export function scalarDType(v: number | boolean, like: DType): DType {
 
 export function scalarTensor(v: number | boolean, dtype: DType): Tensor {
   const t = empty([], dtype);
-  t.data[0] = typeof v === 'boolean' ? (v ? 1 : 0) : v;
+  const value = typeof v === 'boolean' ? (v ? 1 : 0) : v;
+  if (!Object.is(value, 0)) runKernel('fill', { inputs: {}, outputs: { out: t.data }, attrs: { value } });
   return t;
 }
 
@@ -66,10 +67,6 @@ export function outShape(op: string, ...ts: Tensor[]): number[] {
 
 export function floatDType(d: DType): DType {
   return isFloat(d) ? d : floatOf(d);
-}
-
-export function backend() {
-  return getBackend();
 }
 
 export { empty, fromStorage };

@@ -3,12 +3,11 @@ import type { DType } from '../../core/dtype.ts';
 import { check, fail, fmtShape } from '../../core/errors.ts';
 import { broadcastShapes, shapesEqual } from '../../core/shape.ts';
 import type { BinaryOp, UnaryOp } from '../../kernels/backend.ts';
-import { hasKernel, tryKernel } from '../../kernels/kernel-registry.ts';
+import { hasKernel, runKernel, tryKernel } from '../../kernels/kernel-registry.ts';
 import { record, uninit } from '../lifecycle.ts';
 import { Tensor, type TensorOrScalar } from '../tensor.ts';
 import {
   assertTensor,
-  backend,
   broadcastView,
   empty,
   floatDType,
@@ -42,7 +41,7 @@ export function unary(op: UnaryOp, x: Tensor): Tensor {
   let src = x;
   if (dt !== x.dtype && dt !== 'bool') src = x.to(dt);
   const out = uninit(x.shape, dt);
-  backend().unary(op, src.asView(), out.data);
+  runKernel('unary', { inputs: { x: src.asView() }, outputs: { out: out.data }, attrs: { op } });
   return record(op, [src], out);
 }
 
@@ -110,7 +109,11 @@ export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar): Tens
   }
   const shape = outShape(op, ta, tb);
   const out = uninit(shape, COMPARE.has(op) ? 'bool' : dt);
-  backend().binary(op, broadcastView(ta, shape), broadcastView(tb, shape), out.data);
+  runKernel('binary', {
+    inputs: { a: broadcastView(ta, shape), b: broadcastView(tb, shape) },
+    outputs: { out: out.data },
+    attrs: { op },
+  });
   return record(op, [ta, tb], out);
 }
 
@@ -148,7 +151,11 @@ export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tenso
   const [ta, tb, dt] = operands('where', a, b);
   const shape = outShape('where', cond, ta, tb);
   const out = uninit(shape, dt);
-  backend().where(broadcastView(cond, shape), broadcastView(ta, shape), broadcastView(tb, shape), out.data);
+  runKernel('where', {
+    inputs: { cond: broadcastView(cond, shape), a: broadcastView(ta, shape), b: broadcastView(tb, shape) },
+    outputs: { out: out.data },
+    attrs: {},
+  });
   return record('where', [cond, ta, tb], out);
 }
 
@@ -180,20 +187,20 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   assertTensor('to', x);
   if (x.dtype === dtype) return x;
   const out = uninit(x.shape, dtype);
-  backend().copy(x.asView(), out.asView());
+  runKernel('copy', { inputs: { src: x.asView() }, outputs: { dst: out.asView() }, attrs: {} });
   return record('cast', [x], out, { from: x.dtype });
 }
 
 export function clone(x: Tensor): Tensor {
   assertTensor('clone', x);
   const out = uninit(x.shape, x.dtype);
-  backend().copy(x.asView(), out.asView());
+  runKernel('copy', { inputs: { src: x.asView() }, outputs: { dst: out.asView() }, attrs: {} });
   return record('clone', [x], out);
 }
 
 export function fullLike(x: Tensor, value: number, dtype: DType = x.dtype): Tensor {
   const out = empty(x.shape, dtype);
-  if (value !== 0) backend().fill(out.data, value);
+  if (value !== 0) runKernel('fill', { inputs: {}, outputs: { out: out.data }, attrs: { value } });
   return out;
 }
 
@@ -214,11 +221,19 @@ export function binaryInPlace<T extends Tensor>(x: T, op: BinaryOp, o: TensorOrS
     () => `output shape ${fmtShape(x.shape)} does not match the broadcast shape ${fmtShape(shape)}`,
   );
   if (x.isContiguous()) {
-    backend().binary(op, x.asView(), broadcastView(other, shape), x.data);
+    runKernel('binary', {
+      inputs: { a: x.asView(), b: broadcastView(other, shape) },
+      outputs: { out: x.data },
+      attrs: { op },
+    });
   } else {
     const tmp = empty(x.shape, x.dtype);
-    backend().binary(op, x.asView(), broadcastView(other, shape), tmp.data);
-    backend().copy(tmp.asView(), x.asView());
+    runKernel('binary', {
+      inputs: { a: x.asView(), b: broadcastView(other, shape) },
+      outputs: { out: tmp.data },
+      attrs: { op },
+    });
+    runKernel('copy', { inputs: { src: tmp.asView() }, outputs: { dst: x.asView() }, attrs: {} });
     tmp.dispose();
   }
   // A scalar or cast operand made here is freed now: in-place updates often run outside any scope.
@@ -248,8 +263,9 @@ export function addScaledInPlace<T extends Tensor>(x: T, o: TensorOrScalar, alph
 export function unaryInPlace<T extends Tensor>(x: T, op: UnaryOp): T {
   checkInPlace(`${op}_`, x);
   const src = x.isContiguous() ? x : x.contiguous();
-  backend().unary(op, src.asView(), src.data);
-  if (src !== x) backend().copy(src.asView(), x.asView());
+  runKernel('unary', { inputs: { x: src.asView() }, outputs: { out: src.data }, attrs: { op } });
+  if (src !== x)
+    runKernel('copy', { inputs: { src: src.asView() }, outputs: { dst: x.asView() }, attrs: {} });
   return x;
 }
 
@@ -261,14 +277,19 @@ export function copyInto<T extends Tensor>(x: T, src: Tensor): T {
     'copy_',
     () => `source of shape ${fmtShape(src.shape)} cannot be copied into ${fmtShape(x.shape)}`,
   );
-  backend().copy(broadcastView(src, shape), x.asView());
+  runKernel('copy', { inputs: { src: broadcastView(src, shape) }, outputs: { dst: x.asView() }, attrs: {} });
   return x;
 }
 
 export function fillInPlace<T extends Tensor>(x: T, value: number): T {
   checkInPlace('fill_', x);
-  if (x.isContiguous()) backend().fill(x.data, value);
-  else backend().copy(broadcastView(scalarTensor(value, x.dtype), x.shape), x.asView());
+  if (x.isContiguous()) runKernel('fill', { inputs: {}, outputs: { out: x.data }, attrs: { value } });
+  else
+    runKernel('copy', {
+      inputs: { src: broadcastView(scalarTensor(value, x.dtype), x.shape) },
+      outputs: { dst: x.asView() },
+      attrs: {},
+    });
   return x;
 }
 

@@ -1,8 +1,9 @@
 import { check, fmtShape } from '../../core/errors.ts';
 import { normDim, sizeOf } from '../../core/shape.ts';
+import { runKernel } from '../../kernels/kernel-registry.ts';
 import { record } from '../lifecycle.ts';
 import type { Tensor } from '../tensor.ts';
-import { assertTensor, backend, empty } from './dispatch.ts';
+import { assertTensor, empty } from './dispatch.ts';
 import { contiguous, permute, reshape } from './views.ts';
 
 function checkIndex(op: string, index: Tensor, bound: number, dim: number): void {
@@ -45,7 +46,11 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const xc = contiguous(x);
   const ic = contiguous(index);
   const out = empty(index.shape, x.dtype);
-  backend().gather(xc.data, x.shape, d, ic.data as Int32Array, index.shape, out.data);
+  runKernel('gather', {
+    inputs: { x: xc.data, index: ic.data as Int32Array },
+    outputs: { out: out.data },
+    attrs: { xShape: x.shape, dim: d, indexShape: index.shape },
+  });
   return record('gather', [x], out, { dim: d, index: ic });
 }
 
@@ -71,7 +76,11 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   const sc = contiguous(
     sizeOf(s.shape) === sizeOf(index.shape) ? s : s.index(index.shape.map((n) => [0, n] as const)),
   );
-  backend().scatterAdd(out.data, x.shape, d, ic.data as Int32Array, sc.data, index.shape);
+  runKernel('scatterAdd', {
+    inputs: { index: ic.data as Int32Array, src: sc.data },
+    outputs: { out: out.data },
+    attrs: { outShape: x.shape, dim: d, srcShape: index.shape },
+  });
   return record('scatterAdd', [x, s], out, { dim: d, index: ic });
 }
 
@@ -87,7 +96,11 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const front = moveToFront(x, d);
   const rowSize = sizeOf(front.shape.slice(1));
   const outFront = empty([ic.size, ...front.shape.slice(1)], x.dtype);
-  backend().indexRows(front.data, rowSize, n, ic.data as Int32Array, outFront.data);
+  runKernel('indexRows', {
+    inputs: { x: front.data, index: ic.data as Int32Array },
+    outputs: { out: outFront.data },
+    attrs: { rowSize, rows: n },
+  });
   const out = d === 0 ? outFront : contiguous(moveFromFront(outFront, d));
   if (out !== outFront) outFront.dispose();
   return record('indexSelect', [x], out, { dim: d, index: ic });
@@ -107,7 +120,11 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Te
     'indexAdd',
     () => `src has ${srcFront.shape[0]} slices along dim ${d} but index has ${ic.size}`,
   );
-  backend().indexRowsAdd(front.data, sizeOf(front.shape.slice(1)), n, ic.data as Int32Array, srcFront.data);
+  runKernel('indexRowsAdd', {
+    inputs: { index: ic.data as Int32Array, src: srcFront.data },
+    outputs: { out: front.data },
+    attrs: { rowSize: sizeOf(front.shape.slice(1)), rows: n },
+  });
   const out = d === 0 ? front : contiguous(moveFromFront(front, d));
   return record('indexAdd', [x, src], out, { dim: d, index: ic });
 }

@@ -1,8 +1,9 @@
 import { check, fmtShape } from '../../core/errors.ts';
 import { normDim } from '../../core/shape.ts';
+import { runKernel } from '../../kernels/kernel-registry.ts';
 import { record } from '../lifecycle.ts';
 import type { Tensor } from '../tensor.ts';
-import { assertTensor, backend, empty } from './dispatch.ts';
+import { assertTensor, empty } from './dispatch.ts';
 import { narrow, unsqueeze } from './views.ts';
 
 /** torch.cat: tensors joined along an existing dim; all other dims must match. */
@@ -47,7 +48,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
     const n = t.shape[d]!;
     if (n > 0 && t.size > 0) {
       const dst = narrow(target, d, pos, n);
-      backend().copy(t.asView(), dst.asView());
+      runKernel('copy', { inputs: { src: t.asView() }, outputs: { dst: dst.asView() }, attrs: {} });
       dst.dispose();
     }
     pos += n;

@@ -2,9 +2,10 @@ import type { DType } from '../../core/dtype.ts';
 import { check, fmtShape } from '../../core/errors.ts';
 import { normDim, normDims, shapesEqual, sizeOf } from '../../core/shape.ts';
 import type { ArgReduceOp, ReduceOp } from '../../kernels/backend.ts';
+import { runKernel } from '../../kernels/kernel-registry.ts';
 import { record, uninit } from '../lifecycle.ts';
 import type { Dims, Tensor } from '../tensor.ts';
-import { assertTensor, backend, empty, floatDType } from './dispatch.ts';
+import { assertTensor, empty, floatDType } from './dispatch.ts';
 import { gather } from './indexing.ts';
 import { contiguous, permute, reshape, squeeze } from './views.ts';
 
@@ -57,7 +58,11 @@ export function reduce(kop: ReduceOp, x: Tensor, dim: Dims | null | undefined, k
     reduceRuns(kop, src0, runs, out);
   } else {
     const { src, outer, red, inner } = layout(src0, axes);
-    backend().reduce(kop, src.data, outer, red, inner, out.data);
+    runKernel('reduce', {
+      inputs: { x: src.data },
+      outputs: { out: out.data },
+      attrs: { op: kop, outer, reduce: red, inner },
+    });
   }
   return record(op, [src0], out, { axes, keepdim });
 }
@@ -86,14 +91,16 @@ function reduceRuns(kop: ReduceOp, x: Tensor, runs: number[][], out: Tensor): vo
     const b = runs[r]![runs[r]!.length - 1]!;
     const next = shape.map((d, i) => (i >= a && i <= b ? 1 : d));
     const dst = r === 0 ? out : uninit(next, x.dtype);
-    backend().reduce(
-      kop,
-      cur.data,
-      sizeOf(shape.slice(0, a)),
-      sizeOf(shape.slice(a, b + 1)),
-      sizeOf(shape.slice(b + 1)),
-      dst.data,
-    );
+    runKernel('reduce', {
+      inputs: { x: cur.data },
+      outputs: { out: dst.data },
+      attrs: {
+        op: kop,
+        outer: sizeOf(shape.slice(0, a)),
+        reduce: sizeOf(shape.slice(a, b + 1)),
+        inner: sizeOf(shape.slice(b + 1)),
+      },
+    });
     if (cur !== x) cur.dispose();
     cur = dst;
     shape = next;
@@ -156,14 +163,22 @@ function argReduce(op: ArgReduceOp, x: Tensor, dim: number | null | undefined, k
     check(x.size > 0, op, () => 'cannot take the arg of an empty tensor');
     const flat = contiguous(x);
     const out = empty(keepdim ? x.shape.map(() => 1) : [], 'int32');
-    backend().argReduce(op, flat.data, 1, x.size, 1, out.data as Int32Array);
+    runKernel('argReduce', {
+      inputs: { x: flat.data },
+      outputs: { out: out.data as Int32Array },
+      attrs: { op, outer: 1, reduce: x.size, inner: 1 },
+    });
     return out;
   }
   const d = normDim(op, dim, x.ndim);
   const { src, outer, red, inner } = layout(x, x.ndim === 0 ? [] : [d]);
   check(red > 0, op, () => `cannot reduce over an empty dimension of input ${fmtShape(x.shape)}`);
   const out = empty(resultShape(x.shape, x.ndim === 0 ? [] : [d], keepdim), 'int32');
-  backend().argReduce(op, src.data, outer, red, inner, out.data as Int32Array);
+  runKernel('argReduce', {
+    inputs: { x: src.data },
+    outputs: { out: out.data as Int32Array },
+    attrs: { op, outer, reduce: red, inner },
+  });
   return out;
 }
 

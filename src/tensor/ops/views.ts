@@ -1,8 +1,9 @@
 import { check, fail, fmtShape } from '../../core/errors.ts';
 import { contiguousStrides, isContiguous, normDim, shapesEqual, sizeOf } from '../../core/shape.ts';
+import { runKernel } from '../../kernels/kernel-registry.ts';
 import { fromStorage, record, uninit } from '../lifecycle.ts';
 import type { SliceSpec, Tensor } from '../tensor.ts';
-import { assertTensor, backend, empty } from './dispatch.ts';
+import { assertTensor, empty } from './dispatch.ts';
 
 /** Resolves one -1 and checks the element count, as torch does. */
 export function inferShape(op: string, shape: readonly number[], size: number): number[] {
@@ -57,7 +58,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 export function contiguous(x: Tensor): Tensor {
   if (x.isContiguous()) return x;
   const out = uninit(x.shape, x.dtype);
-  backend().copy(x.asView(), out.asView());
+  runKernel('copy', { inputs: { src: x.asView() }, outputs: { dst: out.asView() }, attrs: {} });
   return record('contiguous', [x], out);
 }
 
@@ -207,7 +208,11 @@ export function sliceScatter(
   const strides = base.map((s, i) => s * steps[i]!);
   for (let i = 0; i < inShape.length; i++) if (g.shape[i]! > 0) offset += starts[i]! * base[i]!;
   if (g.size > 0) {
-    backend().copy(g.asView(), { data: out.data, dtype: out.dtype, shape: g.shape, strides, offset });
+    runKernel('copy', {
+      inputs: { src: g.asView() },
+      outputs: { dst: { data: out.data, dtype: out.dtype, shape: g.shape, strides, offset } },
+      attrs: {},
+    });
   }
   const stops = starts.map((s, i) => s + (g.shape[i]! - 1) * steps[i]! + 1);
   return record('sliceScatter', [g], out, { starts, stops, steps });

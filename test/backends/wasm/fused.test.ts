@@ -89,9 +89,29 @@ for (const { label, backend: wasm } of configs) {
       assert.equal(tryKernel('reluBackward', { inputs: { g, x }, outputs: { out }, attrs: {} }, wasm), true);
       const mask = ref.alloc('bool', n);
       const zero = new Float32Array(1);
-      ref.binary('gt', view(x, 'float32', [n]), view(zero, 'float32', [n], [0]), mask);
+      runKernel(
+        'binary',
+        {
+          inputs: { a: view(x, 'float32', [n]), b: view(zero, 'float32', [n], [0]) },
+          outputs: { out: mask },
+          attrs: { op: 'gt' },
+        },
+        ref,
+      );
       const expected = ref.alloc('float32', n);
-      ref.where(view(mask, 'bool', [n]), view(g, 'float32', [n]), view(zero, 'float32', [n], [0]), expected);
+      runKernel(
+        'where',
+        {
+          inputs: {
+            cond: view(mask, 'bool', [n]),
+            a: view(g, 'float32', [n]),
+            b: view(zero, 'float32', [n], [0]),
+          },
+          outputs: { out: expected },
+          attrs: {},
+        },
+        ref,
+      );
       for (let i = 0; i < n; i++)
         assert.ok(Object.is(out[i], expected[i]), `[${i}] ${out[i]} vs ${expected[i]}`);
     });
@@ -102,9 +122,25 @@ for (const { label, backend: wasm } of configs) {
       const y = rand(wasm, n);
       const scaled = ref.alloc('float32', n);
       const alpha = new Float32Array([-0.37]);
-      ref.binary('mul', view(y, 'float32', [n]), view(alpha, 'float32', [n], [0]), scaled);
+      runKernel(
+        'binary',
+        {
+          inputs: { a: view(y, 'float32', [n]), b: view(alpha, 'float32', [n], [0]) },
+          outputs: { out: scaled },
+          attrs: { op: 'mul' },
+        },
+        ref,
+      );
       const expected = ref.alloc('float32', n);
-      ref.binary('add', view(x, 'float32', [n]), view(scaled, 'float32', [n]), expected);
+      runKernel(
+        'binary',
+        {
+          inputs: { a: view(x, 'float32', [n]), b: view(scaled, 'float32', [n]) },
+          outputs: { out: expected },
+          attrs: { op: 'add' },
+        },
+        ref,
+      );
       assert.equal(
         tryKernel('axpy', { inputs: { y }, outputs: { x }, attrs: { alpha: alpha[0]! } }, wasm),
         true,
@@ -122,14 +158,38 @@ for (const { label, backend: wasm } of configs) {
         const dt = op === 'gt' ? 'bool' : 'float32';
         const outW = wasm.alloc(dt, size);
         const outR = ref.alloc(dt, size);
-        wasm.binary(op, view(x, 'float32', shape), view(c, 'float32', shape, cStrides), outW);
-        ref.binary(op, view(x, 'float32', shape), view(c, 'float32', shape, cStrides), outR);
+        runKernel(
+          'binary',
+          {
+            inputs: { a: view(x, 'float32', shape), b: view(c, 'float32', shape, cStrides) },
+            outputs: { out: outW },
+            attrs: { op },
+          },
+          wasm,
+        );
+        runKernel(
+          'binary',
+          {
+            inputs: { a: view(x, 'float32', shape), b: view(c, 'float32', shape, cStrides) },
+            outputs: { out: outR },
+            attrs: { op },
+          },
+          ref,
+        );
         assert.deepEqual(Array.from(outW), Array.from(outR), op);
       }
       const outW = wasm.alloc('float32', size);
       const outR = ref.alloc('float32', size);
-      wasm.unary('exp', view(c, 'float32', shape, cStrides), outW);
-      ref.unary('exp', view(c, 'float32', shape, cStrides), outR);
+      runKernel(
+        'unary',
+        { inputs: { x: view(c, 'float32', shape, cStrides) }, outputs: { out: outW }, attrs: { op: 'exp' } },
+        wasm,
+      );
+      runKernel(
+        'unary',
+        { inputs: { x: view(c, 'float32', shape, cStrides) }, outputs: { out: outR }, attrs: { op: 'exp' } },
+        ref,
+      );
       assertClose(outW, outR, 4e-7, 0, 'exp of a broadcast channel vector');
     });
 
@@ -154,8 +214,16 @@ for (const { label, backend: wasm } of configs) {
       const oR = ref.alloc('float32', 96);
       const iW = wasm.alloc('int32', 96) as Int32Array;
       const iR = ref.alloc('int32', 96) as Int32Array;
-      wasm.maxPool2d(x, xShape, attrs, oW, iW, outShape);
-      ref.maxPool2d(x, xShape, attrs, oR, iR, outShape);
+      runKernel(
+        'maxPool2d',
+        { inputs: { x }, outputs: { out: oW, indices: iW }, attrs: { ...attrs, xShape, outShape } },
+        wasm,
+      );
+      runKernel(
+        'maxPool2d',
+        { inputs: { x }, outputs: { out: oR, indices: iR }, attrs: { ...attrs, xShape, outShape } },
+        ref,
+      );
       assertClose(oW, oR, 0, 0, 'maxpool values');
       assert.deepEqual(Array.from(iW), Array.from(iR));
     });
@@ -176,8 +244,16 @@ for (const { label, backend: wasm } of configs) {
         for (const op of ['argmax', 'argmin'] as const) {
           const outW = wasm.alloc('int32', outer * inner) as Int32Array;
           const outR = ref.alloc('int32', outer * inner) as Int32Array;
-          wasm.argReduce(op, x, outer, red, inner, outW);
-          ref.argReduce(op, x, outer, red, inner, outR);
+          runKernel(
+            'argReduce',
+            { inputs: { x }, outputs: { out: outW }, attrs: { op, outer, reduce: red, inner } },
+            wasm,
+          );
+          runKernel(
+            'argReduce',
+            { inputs: { x }, outputs: { out: outR }, attrs: { op, outer, reduce: red, inner } },
+            ref,
+          );
           assert.deepEqual(Array.from(outW), Array.from(outR), `${op} ${outer}x${red}x${inner}`);
         }
       }
@@ -224,8 +300,16 @@ for (const { label, backend: wasm } of configs) {
       const va = view(a, 'float32', [n]);
       const vb = view(b, 'float32', [n]);
       for (let r = 0; r < 20; r++) {
-        wasm.binary('div', va, vb, outW);
-        one.binary('div', view(a, 'float32', [n]), view(b, 'float32', [n]), outOne);
+        runKernel('binary', { inputs: { a: va, b: vb }, outputs: { out: outW }, attrs: { op: 'div' } }, wasm);
+        runKernel(
+          'binary',
+          {
+            inputs: { a: view(a, 'float32', [n]), b: view(b, 'float32', [n]) },
+            outputs: { out: outOne },
+            attrs: { op: 'div' },
+          },
+          one,
+        );
         assert.deepEqual(Array.from(outW.subarray(0, 1000)), Array.from(outOne.subarray(0, 1000)));
       }
       assert.deepEqual(Array.from(outW), Array.from(outOne));
@@ -273,9 +357,25 @@ describe('adaptive dispatch', () => {
       const b = rand(be, n);
       const o1 = be.alloc('float32', n);
       const o2 = be.alloc('float32', n);
-      be.binary('mul', view(a, 'float32', [n]), view(b, 'float32', [n]), o1);
+      runKernel(
+        'binary',
+        {
+          inputs: { a: view(a, 'float32', [n]), b: view(b, 'float32', [n]) },
+          outputs: { out: o1 },
+          attrs: { op: 'mul' },
+        },
+        be,
+      );
       pool.soloUntil = 0;
-      be.binary('mul', view(a, 'float32', [n]), view(b, 'float32', [n]), o2);
+      runKernel(
+        'binary',
+        {
+          inputs: { a: view(a, 'float32', [n]), b: view(b, 'float32', [n]) },
+          outputs: { out: o2 },
+          attrs: { op: 'mul' },
+        },
+        be,
+      );
       assert.deepEqual(Array.from(o1), Array.from(o2));
     } finally {
       await be.terminate();

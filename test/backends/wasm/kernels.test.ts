@@ -103,20 +103,44 @@ for (const { label, backend: wasm } of configs) {
         const what = `conv ${[N, C, H, W, O, k, s, p, d, g].join(',')}`;
         const yW = wasm.alloc('float32', dy.length);
         const yR = ref.alloc('float32', dy.length);
-        wasm.conv2d(x, xShape, w, wShape, attrs, yW);
-        ref.conv2d(x, xShape, w, wShape, attrs, yR);
+        runKernel(
+          'conv2d',
+          { inputs: { x, w }, outputs: { out: yW }, attrs: { ...attrs, xShape, wShape } },
+          wasm,
+        );
+        runKernel(
+          'conv2d',
+          { inputs: { x, w }, outputs: { out: yR }, attrs: { ...attrs, xShape, wShape } },
+          ref,
+        );
         assertClose(yW, yR, 1e-5, 1e-5 * Math.sqrt(kk), `${what} forward`);
         const dxW = wasm.alloc('float32', x.length);
         dxW.fill(7); // the kernel must overwrite, not accumulate
         const dxR = ref.alloc('float32', x.length);
-        wasm.conv2dBackwardInput(dy, yShape, w, wShape, attrs, dxW, xShape);
-        ref.conv2dBackwardInput(dy, yShape, w, wShape, attrs, dxR, xShape);
+        runKernel(
+          'conv2dBackwardInput',
+          { inputs: { dy, w }, outputs: { dx: dxW }, attrs: { ...attrs, dyShape: yShape, wShape, xShape } },
+          wasm,
+        );
+        runKernel(
+          'conv2dBackwardInput',
+          { inputs: { dy, w }, outputs: { dx: dxR }, attrs: { ...attrs, dyShape: yShape, wShape, xShape } },
+          ref,
+        );
         assertClose(dxW, dxR, 1e-5, 1e-5 * Math.sqrt(O * k * k), `${what} backward input`);
         const dwW = wasm.alloc('float32', w.length);
         dwW.fill(7);
         const dwR = ref.alloc('float32', w.length);
-        wasm.conv2dBackwardFilter(x, xShape, dy, yShape, attrs, dwW, wShape);
-        ref.conv2dBackwardFilter(x, xShape, dy, yShape, attrs, dwR, wShape);
+        runKernel(
+          'conv2dBackwardFilter',
+          { inputs: { x, dy }, outputs: { dw: dwW }, attrs: { ...attrs, xShape, dyShape: yShape, wShape } },
+          wasm,
+        );
+        runKernel(
+          'conv2dBackwardFilter',
+          { inputs: { x, dy }, outputs: { dw: dwR }, attrs: { ...attrs, xShape, dyShape: yShape, wShape } },
+          ref,
+        );
         assertClose(dwW, dwR, 1e-5, 1e-5 * Math.sqrt(N * oH * oW + 1), `${what} backward filter`);
       }
     });
@@ -155,23 +179,55 @@ for (const { label, backend: wasm } of configs) {
         const oR = ref.alloc('float32', nOut);
         const iW = wasm.alloc('int32', nOut) as Int32Array;
         const iR = ref.alloc('int32', nOut) as Int32Array;
-        wasm.maxPool2d(x, xShape, attrs, oW, iW, outShape);
-        ref.maxPool2d(x, xShape, attrs, oR, iR, outShape);
+        runKernel(
+          'maxPool2d',
+          { inputs: { x }, outputs: { out: oW, indices: iW }, attrs: { ...attrs, xShape, outShape } },
+          wasm,
+        );
+        runKernel(
+          'maxPool2d',
+          { inputs: { x }, outputs: { out: oR, indices: iR }, attrs: { ...attrs, xShape, outShape } },
+          ref,
+        );
         assertClose(oW, oR, 0, 0, `${what} max`);
         assert.deepEqual(iW, iR, `${what} max indices`);
         const dy = rand(wasm, nOut);
         const dxW = wasm.alloc('float32', nIn);
         const dxR = ref.alloc('float32', nIn);
-        wasm.maxPool2dBackward(dy, iW, outShape, dxW, xShape);
-        ref.maxPool2dBackward(dy, iR, outShape, dxR, xShape);
+        runKernel(
+          'maxPool2dBackward',
+          { inputs: { dy, indices: iW }, outputs: { dx: dxW }, attrs: { outShape, xShape } },
+          wasm,
+        );
+        runKernel(
+          'maxPool2dBackward',
+          { inputs: { dy, indices: iR }, outputs: { dx: dxR }, attrs: { outShape, xShape } },
+          ref,
+        );
         assertClose(dxW, dxR, 1e-6, 1e-6, `${what} max backward`);
-        wasm.avgPool2d(x, xShape, attrs, oW, outShape);
-        ref.avgPool2d(x, xShape, attrs, oR, outShape);
+        runKernel(
+          'avgPool2d',
+          { inputs: { x }, outputs: { out: oW }, attrs: { ...attrs, xShape, outShape } },
+          wasm,
+        );
+        runKernel(
+          'avgPool2d',
+          { inputs: { x }, outputs: { out: oR }, attrs: { ...attrs, xShape, outShape } },
+          ref,
+        );
         assertClose(oW, oR, 1e-6, 1e-6, `${what} avg`);
         dxW.fill(0);
         dxR.fill(0);
-        wasm.avgPool2dBackward(dy, outShape, attrs, dxW, xShape);
-        ref.avgPool2dBackward(dy, outShape, attrs, dxR, xShape);
+        runKernel(
+          'avgPool2dBackward',
+          { inputs: { dy }, outputs: { dx: dxW }, attrs: { ...attrs, outShape, xShape } },
+          wasm,
+        );
+        runKernel(
+          'avgPool2dBackward',
+          { inputs: { dy }, outputs: { dx: dxR }, attrs: { ...attrs, outShape, xShape } },
+          ref,
+        );
         assertClose(dxW, dxR, 1e-6, 1e-6, `${what} avg backward`);
       }
     });
@@ -225,8 +281,16 @@ for (const { label, backend: wasm } of configs) {
           if (n === 100) x.set(SPECIAL, 50);
           const oW = wasm.alloc('float32', n);
           const oR = ref.alloc('float32', n);
-          wasm.unary(op, view(x, 'float32', [n]), oW);
-          ref.unary(op, view(x, 'float32', [n]), oR);
+          runKernel(
+            'unary',
+            { inputs: { x: view(x, 'float32', [n]) }, outputs: { out: oW }, attrs: { op } },
+            wasm,
+          );
+          runKernel(
+            'unary',
+            { inputs: { x: view(x, 'float32', [n]) }, outputs: { out: oR }, attrs: { op } },
+            ref,
+          );
           assertClose(oW, oR, rtol, 1e-40, `${op} n=${n}`);
         }
         // a transposed 2-D view and an offset view
@@ -236,8 +300,8 @@ for (const { label, backend: wasm } of configs) {
         const v = view(x, 'float32', [33, 7], [1, 33], 3);
         const oW = wasm.alloc('float32', 231);
         const oR = ref.alloc('float32', 231);
-        wasm.unary(op, v, oW);
-        ref.unary(op, v, oR);
+        runKernel('unary', { inputs: { x: v }, outputs: { out: oW }, attrs: { op } }, wasm);
+        runKernel('unary', { inputs: { x: v }, outputs: { out: oR }, attrs: { op } }, ref);
         assertClose(oW, oR, rtol, 1e-40, `${op} transposed`);
       }
     });
@@ -286,12 +350,12 @@ for (const { label, backend: wasm } of configs) {
             const dt = cmp ? 'bool' : 'float32';
             const oW = wasm.alloc(dt, r * c);
             const oR = ref.alloc(dt, r * c);
-            wasm.binary(op, av, b, oW);
-            ref.binary(op, av, b, oR);
+            runKernel('binary', { inputs: { a: av, b }, outputs: { out: oW }, attrs: { op } }, wasm);
+            runKernel('binary', { inputs: { a: av, b }, outputs: { out: oR }, attrs: { op } }, ref);
             assertClose(oW, oR, 0, 0, `${op} [${r},${c}] operand ${bi}`);
             // and with the broadcast operand first
-            wasm.binary(op, b, av, oW);
-            ref.binary(op, b, av, oR);
+            runKernel('binary', { inputs: { a: b, b: av }, outputs: { out: oW }, attrs: { op } }, wasm);
+            runKernel('binary', { inputs: { a: b, b: av }, outputs: { out: oR }, attrs: { op } }, ref);
             assertClose(oW, oR, 0, 0, `${op} [${r},${c}] operand ${bi} swapped`);
           }
         }
@@ -311,13 +375,13 @@ for (const { label, backend: wasm } of configs) {
         const b = rand(wasm, c);
         const oW = wasm.alloc('float32', r * c);
         const oR = ref.alloc('float32', r * c);
-        const args = [
-          view(cond, 'bool', [r, c]),
-          view(a, 'float32', [r, c]),
-          view(b, 'float32', [r, c], [0, 1]),
-        ] as const;
-        wasm.where(...args, oW);
-        ref.where(...args, oR);
+        const inputs = {
+          cond: view(cond, 'bool', [r, c]),
+          a: view(a, 'float32', [r, c]),
+          b: view(b, 'float32', [r, c], [0, 1]),
+        };
+        runKernel('where', { inputs, outputs: { out: oW }, attrs: {} }, wasm);
+        runKernel('where', { inputs, outputs: { out: oR }, attrs: {} }, ref);
         assertClose(oW, oR, 0, 0, `where [${r},${c}]`);
       }
     });
@@ -340,8 +404,16 @@ for (const { label, backend: wasm } of configs) {
               : src;
           const dW = wasm.alloc(dt, n);
           const dR = ref.alloc(dt, n);
-          wasm.copy(view(s, dt, pshape, pstr), view(dW, dt, pshape));
-          ref.copy(view(s, dt, pshape, pstr), view(dR, dt, pshape));
+          runKernel(
+            'copy',
+            { inputs: { src: view(s, dt, pshape, pstr) }, outputs: { dst: view(dW, dt, pshape) }, attrs: {} },
+            wasm,
+          );
+          runKernel(
+            'copy',
+            { inputs: { src: view(s, dt, pshape, pstr) }, outputs: { dst: view(dR, dt, pshape) }, attrs: {} },
+            ref,
+          );
           assertClose(dW, dR, 0, 0, `copy ${dt} ${JSON.stringify(shape)}`);
         }
       }
@@ -366,8 +438,16 @@ for (const { label, backend: wasm } of configs) {
           if (o * r * i > 100) x[57] = Number.NaN;
           const oW = wasm.alloc('float32', o * i);
           const oR = ref.alloc('float32', o * i);
-          wasm.reduce(op, x, o, r, i, oW);
-          ref.reduce(op, x, o, r, i, oR);
+          runKernel(
+            'reduce',
+            { inputs: { x }, outputs: { out: oW }, attrs: { op, outer: o, reduce: r, inner: i } },
+            wasm,
+          );
+          runKernel(
+            'reduce',
+            { inputs: { x }, outputs: { out: oR }, attrs: { op, outer: o, reduce: r, inner: i } },
+            ref,
+          );
           assertClose(oW, oR, 1e-5, op === 'sum' ? 1e-6 * r : 0, `${op} [${o},${r},${i}]`);
         }
       }
@@ -378,21 +458,58 @@ for (const { label, backend: wasm } of configs) {
       const idx = copyTo(wasm, Int32Array.from([3, 0, 9, 3, 5])) as Int32Array;
       const oW = wasm.alloc('float32', 35);
       const oR = ref.alloc('float32', 35);
-      wasm.indexRows(x, 7, 10, idx, oW);
-      ref.indexRows(x, 7, 10, idx, oR);
+      runKernel(
+        'indexRows',
+        { inputs: { x, index: idx }, outputs: { out: oW }, attrs: { rowSize: 7, rows: 10 } },
+        wasm,
+      );
+      runKernel(
+        'indexRows',
+        { inputs: { x, index: idx }, outputs: { out: oR }, attrs: { rowSize: 7, rows: 10 } },
+        ref,
+      );
       assertClose(oW, oR, 0, 0, 'indexRows');
       const src = rand(wasm, 35);
       const aW = copyTo(wasm, x);
       const aR = copyTo(ref, x);
-      wasm.indexRowsAdd(aW, 7, 10, idx, src);
-      ref.indexRowsAdd(aR, 7, 10, idx, src);
+      runKernel(
+        'indexRowsAdd',
+        { inputs: { index: idx, src }, outputs: { out: aW }, attrs: { rowSize: 7, rows: 10 } },
+        wasm,
+      );
+      runKernel(
+        'indexRowsAdd',
+        { inputs: { index: idx, src }, outputs: { out: aR }, attrs: { rowSize: 7, rows: 10 } },
+        ref,
+      );
       assertClose(aW, aR, 0, 0, 'indexRowsAdd');
       const bad = Int32Array.from([1, 10]);
-      assert.throws(() => wasm.indexRows(x, 7, 10, bad, wasm.alloc('float32', 14)), {
-        message: '[indexRows] index 10 at position 1 is out of range: expected 0 <= index < 10',
-      });
       assert.throws(
-        () => wasm.indexRowsAdd(aW, 7, 10, bad, src.subarray(0, 14)),
+        () =>
+          runKernel(
+            'indexRows',
+            {
+              inputs: { x, index: bad },
+              outputs: { out: wasm.alloc('float32', 14) },
+              attrs: { rowSize: 7, rows: 10 },
+            },
+            wasm,
+          ),
+        {
+          message: '[indexRows] index 10 at position 1 is out of range: expected 0 <= index < 10',
+        },
+      );
+      assert.throws(
+        () =>
+          runKernel(
+            'indexRowsAdd',
+            {
+              inputs: { index: bad, src: src.subarray(0, 14) },
+              outputs: { out: aW },
+              attrs: { rowSize: 7, rows: 10 },
+            },
+            wasm,
+          ),
         /\[indexRowsAdd\] index 10/,
       );
       // gather/scatter along each dim of [4, 6, 5]
@@ -406,14 +523,30 @@ for (const { label, backend: wasm } of configs) {
         for (let i = 0; i < n; i++) index[i] = gen.int(0, xs[dim]!);
         const gW = wasm.alloc('float32', n);
         const gR = ref.alloc('float32', n);
-        wasm.gather(xg, xs, dim, index, is, gW);
-        ref.gather(xg, xs, dim, index, is, gR);
+        runKernel(
+          'gather',
+          { inputs: { x: xg, index }, outputs: { out: gW }, attrs: { xShape: xs, dim, indexShape: is } },
+          wasm,
+        );
+        runKernel(
+          'gather',
+          { inputs: { x: xg, index }, outputs: { out: gR }, attrs: { xShape: xs, dim, indexShape: is } },
+          ref,
+        );
         assertClose(gW, gR, 0, 0, `gather dim ${dim}`);
         const s = rand(wasm, n);
         const tW = copyTo(wasm, xg);
         const tR = copyTo(ref, xg);
-        wasm.scatterAdd(tW, xs, dim, index, s, is);
-        ref.scatterAdd(tR, xs, dim, index, s, is);
+        runKernel(
+          'scatterAdd',
+          { inputs: { index, src: s }, outputs: { out: tW }, attrs: { outShape: xs, dim, srcShape: is } },
+          wasm,
+        );
+        runKernel(
+          'scatterAdd',
+          { inputs: { index, src: s }, outputs: { out: tR }, attrs: { outShape: xs, dim, srcShape: is } },
+          ref,
+        );
         assertClose(tW, tR, 0, 0, `scatterAdd dim ${dim}`);
       }
     });
