@@ -5,6 +5,7 @@ import type { View } from '../../kernels/backend.ts';
 import { runKernel } from '../../kernels/kernel-registry.ts';
 import { empty, fromStorage } from '../lifecycle.ts';
 import { Tensor, type TensorOrScalar } from '../tensor.ts';
+import { checkOperand } from './scalar-arg.ts';
 
 /** Op-layer helpers: turning scalars into tensors, broadcasting views, checking inputs. No math here. */
 
@@ -29,6 +30,8 @@ export function scalarTensor(v: number | boolean, dtype: DType): Tensor {
 
 /** Both operands as tensors of one promoted dtype (casts are recorded, so gradients flow through). */
 export function operands(op: string, a: TensorOrScalar, b: TensorOrScalar): [Tensor, Tensor, DType] {
+  checkOperand(op, a, 'input');
+  checkOperand(op, b, 'other');
   if (!(a instanceof Tensor) && !(b instanceof Tensor)) fail(op, 'at least one operand must be a Tensor');
   let ta: Tensor;
   let tb: Tensor;

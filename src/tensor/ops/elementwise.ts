@@ -16,6 +16,7 @@ import {
   scalarDType,
   scalarTensor,
 } from './dispatch.ts';
+import { checkNumber, checkOperand, checkScalar } from './scalar-arg.ts';
 
 // ---- unary ----
 const FLOAT_RESULT = new Set<UnaryOp>([
@@ -118,9 +119,11 @@ export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar): Tens
 }
 
 export function add(a: TensorOrScalar, b: TensorOrScalar, alpha?: number): Tensor {
+  checkAlpha('add', b, alpha);
   return binary('add', a, alpha === undefined ? b : mulScalarValue(b, alpha));
 }
 export function sub(a: TensorOrScalar, b: TensorOrScalar, alpha?: number): Tensor {
+  checkAlpha('sub', b, alpha);
   return binary('sub', a, alpha === undefined ? b : mulScalarValue(b, alpha));
 }
 export const mul = (a: TensorOrScalar, b: TensorOrScalar) => binary('mul', a, b);
@@ -137,6 +140,12 @@ export const gt = (a: TensorOrScalar, b: TensorOrScalar) => binary('gt', a, b);
 export const ge = (a: TensorOrScalar, b: TensorOrScalar) => binary('ge', a, b);
 export const logicalAnd = (a: TensorOrScalar, b: TensorOrScalar) => binary('logicalAnd', a, b);
 export const logicalOr = (a: TensorOrScalar, b: TensorOrScalar) => binary('logicalOr', a, b);
+
+/** Checked before mulScalarValue, whose `b * alpha` would turn a string operand into NaN. */
+function checkAlpha(op: string, b: TensorOrScalar, alpha: number | undefined): void {
+  checkOperand(op, b, 'other');
+  if (alpha !== undefined) checkNumber(op, alpha, 'alpha');
+}
 
 export function mulScalarValue(b: TensorOrScalar, alpha: number): TensorOrScalar {
   if (b instanceof Tensor) return alpha === 1 ? b : mul(b, alpha);
@@ -163,6 +172,8 @@ export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tenso
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   assertTensor('clamp', x);
   check(min != null || max != null, 'clamp', () => 'at least one of min and max must be given');
+  if (min != null) checkNumber('clamp', min, 'min');
+  if (max != null) checkNumber('clamp', max, 'max');
   let y = x;
   if (min != null) y = where(lt(y, min), scalarTensor(min, scalarDType(min, x.dtype)), y);
   if (max != null) y = where(gt(y, max), scalarTensor(max, scalarDType(max, y.dtype)), y);
@@ -173,6 +184,7 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   assertTensor('maskedFill', x);
   assertTensor('maskedFill', mask, 'mask');
   check(mask.dtype === 'bool', 'maskedFill', () => `mask must be a bool tensor, got ${mask.dtype}`);
+  checkScalar('maskedFill', value, 'value');
   const shape = broadcastShapes('maskedFill', x.shape, mask.shape);
   check(
     shapesEqual(shape, x.shape),
@@ -199,6 +211,7 @@ export function clone(x: Tensor): Tensor {
 }
 
 export function fullLike(x: Tensor, value: number, dtype: DType = x.dtype): Tensor {
+  checkScalar('fullLike', value, 'value');
   const out = empty(x.shape, dtype);
   if (value !== 0) runKernel('fill', { inputs: {}, outputs: { out: out.data }, attrs: { value } });
   return out;
@@ -213,6 +226,7 @@ function checkInPlace(op: string, x: Tensor): void {
 
 export function binaryInPlace<T extends Tensor>(x: T, op: BinaryOp, o: TensorOrScalar): T {
   checkInPlace(`${op}_`, x);
+  checkOperand(`${op}_`, o, 'other');
   const other = o instanceof Tensor ? (o.dtype === x.dtype ? o : o.to(x.dtype)) : scalarTensor(o, x.dtype);
   const shape = broadcastShapes(`${op}_`, x.shape, other.shape);
   check(
@@ -246,6 +260,8 @@ export function binaryInPlace<T extends Tensor>(x: T, op: BinaryOp, o: TensorOrS
  * is a contiguous tensor of x's shape and dtype; else add_ of the scaled operand.
  */
 export function addScaledInPlace<T extends Tensor>(x: T, o: TensorOrScalar, alpha: number): T {
+  checkOperand('add_', o, 'other');
+  checkNumber('add_', alpha, 'alpha');
   if (
     o instanceof Tensor &&
     hasKernel('axpy') &&
@@ -283,6 +299,7 @@ export function copyInto<T extends Tensor>(x: T, src: Tensor): T {
 
 export function fillInPlace<T extends Tensor>(x: T, value: number): T {
   checkInPlace('fill_', x);
+  checkScalar('fill_', value, 'value');
   if (x.isContiguous()) runKernel('fill', { inputs: {}, outputs: { out: x.data }, attrs: { value } });
   else
     runKernel('copy', {
@@ -294,6 +311,8 @@ export function fillInPlace<T extends Tensor>(x: T, value: number): T {
 }
 
 export function clampInPlace<T extends Tensor>(x: T, min?: number | null, max?: number | null): T {
+  if (min != null) checkNumber('clamp_', min, 'min');
+  if (max != null) checkNumber('clamp_', max, 'max');
   if (min != null) binaryInPlace(x, 'maximum', min);
   if (max != null) binaryInPlace(x, 'minimum', max);
   return x;
