@@ -7,13 +7,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import * as ts from '../index.ts';
 import { loadConfig } from './config.ts';
 import { runEvaluate } from './evaluate-run.ts';
 import { runPredict } from './predict-run.ts';
 import { parseServeTarget, servedModelFromCheckpoint } from './served-checkpoint.ts';
 import { resultLine, runTraining } from './train-run.ts';
+import { didYouMean, nonNegativeFlag, parseFlags, positiveIntFlag, UsageError } from './usage.ts';
 
 /** Where the package lives (for bench/ and package.json). */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -23,10 +23,33 @@ export interface CliIO {
   err: (s: string) => void;
 }
 
+/**
+ * Once the reader of stdout or stderr goes away (`tensorscript train ... | head`), later output is dropped
+ * instead of crashing on an unhandled EPIPE: the command still runs to its end, so a training run that was
+ * piped into `head` still saves its checkpoint and report.
+ */
+const closedStreams = new WeakSet<NodeJS.WriteStream>();
+function guardPipe(stream: NodeJS.WriteStream): void {
+  if ((stream as { tsGuarded?: boolean }).tsGuarded) return;
+  (stream as { tsGuarded?: boolean }).tsGuarded = true;
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') {
+      closedStreams.add(stream);
+      return;
+    }
+    throw e;
+  });
+}
+function writeTo(stream: NodeJS.WriteStream, s: string): void {
+  if (!closedStreams.has(stream) && !stream.destroyed) stream.write(s);
+}
+
 const defaultIO: CliIO = {
-  out: (s) => process.stdout.write(s),
-  err: (s) => process.stderr.write(s),
+  out: (s) => writeTo(process.stdout, s),
+  err: (s) => writeTo(process.stderr, s),
 };
+
+const COMMANDS = ['train', 'evaluate', 'predict', 'serve', 'bench', 'info', 'help'];
 
 const USAGE = `Usage: tensorscript <command> [options]
 
@@ -52,8 +75,10 @@ Options:
   --host <addr>          listen address (default 127.0.0.1)
   --port <n>             port (default 8080; 0 picks a free one)
   --max-batch <n>        dynamic batching: largest batch (default 32)
-  --max-delay-ms <ms>    dynamic batching: longest wait for a batch to fill (default 2)
-  --api-key <key>        require this key (repeatable; also TENSORSCRIPT_API_KEYS, comma-separated)
+  --max-delay-ms <ms>    dynamic batching: longest wait for a batch to fill once two or more
+                         requests queue; a lone request never waits (default 2)
+  --api-key <key>        require this key (repeatable). Visible to other users in 'ps' and kept in
+                         shell history: prefer TENSORSCRIPT_API_KEYS=key1,key2 in the environment
   --cors <origin>        allow this CORS origin (repeatable; CORS is off by default)
   -h, --help             this help`,
   train: `Usage: tensorscript train <config.yaml|config.json> [options]
@@ -105,29 +130,18 @@ function packageVersion(): string {
   }
 }
 
-function positiveInt(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1)
-    throw new ts.TensorScriptError('cli', `${flag} expects a positive integer, got "${v}"`);
-  return n;
-}
-
 async function cmdTrain(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      out: { type: 'string' },
-      epochs: { type: 'string' },
-      quiet: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values, positionals } = parseFlags(args, {
+    out: { type: 'string' },
+    epochs: { type: 'string' },
+    quiet: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return help('train', io);
   if (positionals.length !== 1) return usageError('train', 'expected exactly one config file', io);
+  // Flag values first: a typo in one is a usage error before any file is read.
+  const epochs = positiveIntFlag('--epochs', values.epochs);
   const config = loadConfig(positionals[0]!);
-  const epochs = positiveInt('--epochs', values.epochs);
   if (epochs !== undefined) config.training.epochs = epochs;
   if (values.quiet) config.training.verbose = 0;
   const log = (s: string) => io.out(`${s}\n`);
@@ -141,14 +155,10 @@ async function cmdTrain(args: string[], io: CliIO): Promise<number> {
 }
 
 async function cmdEvaluate(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      data: { type: 'string' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values, positionals } = parseFlags(args, {
+    data: { type: 'string' },
+    out: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return help('evaluate', io);
   if (positionals.length !== 1) return usageError('evaluate', 'expected exactly one checkpoint', io);
@@ -162,20 +172,17 @@ async function cmdEvaluate(args: string[], io: CliIO): Promise<number> {
 }
 
 async function cmdPredict(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      out: { type: 'string' },
-      'batch-size': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values, positionals } = parseFlags(args, {
+    out: { type: 'string' },
+    'batch-size': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return help('predict', io);
   if (positionals.length !== 2) return usageError('predict', 'expected a checkpoint and an input', io);
+  const batchSize = positiveIntFlag('--batch-size', values['batch-size']);
   await runPredict(positionals[0]!, positionals[1]!, {
     out: values.out,
-    batchSize: positiveInt('--batch-size', values['batch-size']),
+    batchSize,
     write: io.out,
     log: (s) => io.err(`${s}\n`),
   });
@@ -218,10 +225,11 @@ export function infoObject(): Record<string, unknown> {
 }
 
 function cmdInfo(args: string[], io: CliIO): number {
-  const { values } = parseArgs({
+  const { values } = parseFlags(
     args,
-    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-  });
+    { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    false,
+  );
   if (values.help) return help('info', io);
   const info = infoObject();
   if (values.json) {
@@ -253,39 +261,34 @@ function usageError(cmd: string, msg: string, io: CliIO): number {
 }
 
 async function cmdServe(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      'max-batch': { type: 'string' },
-      'max-delay-ms': { type: 'string' },
-      'api-key': { type: 'string', multiple: true },
-      cors: { type: 'string', multiple: true },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values, positionals } = parseFlags(args, {
+    host: { type: 'string' },
+    port: { type: 'string' },
+    'max-batch': { type: 'string' },
+    'max-delay-ms': { type: 'string' },
+    'api-key': { type: 'string', multiple: true },
+    cors: { type: 'string', multiple: true },
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return help('serve', io);
   if (positionals.length === 0) return usageError('serve', 'expected at least one checkpoint directory', io);
-  const num = (v: string | undefined, name: string, dflt: number) => {
-    if (v === undefined) return dflt;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < 0)
-      throw new ts.TensorScriptError('serve', `--${name} must be a non-negative number, got "${v}"`);
-    return n;
-  };
+  const num = (v: string | undefined, name: string, dflt: number) => nonNegativeFlag(`--${name}`, v, dflt);
+  const port = num(values.port, 'port', 8080);
+  const maxBatchSize = num(values['max-batch'], 'max-batch', 32);
+  const maxQueueDelayMs = num(values['max-delay-ms'], 'max-delay-ms', 2);
+  if ((values['api-key'] ?? []).length > 0) {
+    io.err(
+      'tensorscript serve: warning: --api-key shows the key to every user of this machine (ps, /proc) and in shell history; set TENSORSCRIPT_API_KEYS=key1,key2 in the environment instead\n',
+    );
+  }
   const envKeys = (process.env.TENSORSCRIPT_API_KEYS ?? '').split(',').filter((k) => k.length > 0);
   const apiKeys = [...(values['api-key'] ?? []), ...envKeys];
   const models = positionals.map((p) => servedModelFromCheckpoint(parseServeTarget(p)));
   const server = await ts.serving.serve({
     models,
     host: values.host ?? '127.0.0.1',
-    port: num(values.port, 'port', 8080),
-    batching: {
-      maxBatchSize: num(values['max-batch'], 'max-batch', 32),
-      maxQueueDelayMs: num(values['max-delay-ms'], 'max-delay-ms', 2),
-    },
+    port,
+    batching: { maxBatchSize, maxQueueDelayMs },
     apiKeys: apiKeys.length > 0 ? apiKeys : undefined,
     corsOrigins: values.cors,
   });
@@ -298,6 +301,10 @@ async function cmdServe(args: string[], io: CliIO): Promise<number> {
 
 /** Runs the CLI with the given arguments (without node and script); returns the exit code. */
 export async function main(argv: readonly string[], io: CliIO = defaultIO): Promise<number> {
+  if (io === defaultIO) {
+    guardPipe(process.stdout);
+    guardPipe(process.stderr);
+  }
   const [cmd, ...rest] = argv;
   try {
     switch (cmd) {
@@ -324,13 +331,16 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
       case 'info':
         return cmdInfo(rest, io);
       default:
-        io.err(`tensorscript: unknown command "${cmd}"\n\n${USAGE}\n`);
+        io.err(`tensorscript: unknown command "${cmd}"${didYouMean(cmd, COMMANDS)}\n\n${USAGE}\n`);
         return 2;
     }
   } catch (e) {
     const err = e as Error & { code?: string };
-    // parseArgs reports unknown flags with ERR_PARSE_ARGS_* codes: a usage error, not a crash.
-    if (typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS')) {
+    // Unknown flags and bad flag values are usage errors (exit 2), not failures of the command (exit 1).
+    if (
+      err instanceof UsageError ||
+      (typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS'))
+    ) {
       io.err(`tensorscript ${cmd}: ${err.message}\n\n${HELP[cmd ?? ''] ?? USAGE}\n`);
       return 2;
     }
