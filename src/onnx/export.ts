@@ -119,8 +119,8 @@ export function exportModule(
             );
           return { name, sample: out as Tensor };
         };
+        const outputName = g.reserve(opts.outputName ?? 'output');
         const { name, sample: out } = emit(module, '', inputName, sample);
-        const outputName = opts.outputName ?? 'output';
         // The last node writes the graph output directly (no trailing Identity).
         const last = g.nodes.at(-1);
         let finalName = name;

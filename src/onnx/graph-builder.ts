@@ -98,6 +98,11 @@ export class GraphBuilder {
     return name;
   }
 
+  /** Reserves a name for later use (a graph output written at the end), so fresh names avoid it. */
+  reserve(name: string): string {
+    return this.#claim(name);
+  }
+
   /** Declares an opset import other than the default ai.onnx one (e.g. 'ai.onnx.ml'). */
   importOpset(domain: string, version: number): void {
     this.#opsets.set(domain, Math.max(version, this.#opsets.get(domain) ?? 0));
@@ -163,6 +168,15 @@ export class GraphBuilder {
     if (opts.domain !== undefined && opts.domain !== '') node.domain = opts.domain;
     this.nodes.push(node);
     return outs;
+  }
+
+  /**
+   * Appends a node copied from another graph (an imported model exported again), its value names already
+   * mapped into this graph; its outputs are claimed so later fresh names cannot collide.
+   */
+  addRawNode(node: NodeProto): void {
+    for (const o of node.output ?? []) if (o !== '' && !this.#names.has(o)) this.#names.add(o);
+    this.nodes.push({ ...node, name: this.fresh(node.name || (node.opType ?? 'node')) });
   }
 
   /** The ModelProto of this graph. */

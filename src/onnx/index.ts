@@ -3,6 +3,15 @@ export { type ExportOptions, exportModule, MAX_EXPORT_OPSET, MIN_EXPORT_OPSET } 
 export { type ExportContext, type ExportRule, exportRuleFor, registerExportRule } from './export-rules.ts';
 export { type AttrValue, type Dim, GraphBuilder, type ModelOptions } from './graph-builder.ts';
 export {
+  type ImportOptions,
+  importModel,
+  loadOnnx,
+  MAX_IMPORT_OPSET,
+  MIN_IMPORT_OPSET,
+  OnnxModel,
+} from './import.ts';
+export { supportedOps } from './import-ops.ts';
+export {
   AttrType,
   decodeModel,
   ElemType,

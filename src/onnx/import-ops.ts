@@ -1,0 +1,444 @@
+/**
+ * ONNX operators an imported graph may use (opset 13 and later), each written in the library's tensor ops
+ * so that gradients flow through every one of them and imported parameters train.
+ */
+import { fail } from '../core/errors.ts';
+import { full, tensor } from '../tensor/creation.ts';
+import { elu, leakyRelu, logSoftmax, softmax, softplus } from '../tensor/ops/activations.ts';
+import { adaptiveAvgPool2d, avgPool2d, conv2d, maxPool2d } from '../tensor/ops/conv.ts';
+import { cast } from '../tensor/ops/elementwise.ts';
+import { indexSelect } from '../tensor/ops/indexing.ts';
+import { cat } from '../tensor/ops/join.ts';
+import { linear, matmul } from '../tensor/ops/linalg.ts';
+import { batchNorm, layerNorm } from '../tensor/ops/normalization.ts';
+import { mean } from '../tensor/ops/reduce.ts';
+import { permute, reshape } from '../tensor/ops/views.ts';
+import { Tensor } from '../tensor/tensor.ts';
+import { type Attrs, asInts, asTensor, decodeTensor, IntList, type Value } from './import-values.ts';
+
+export interface OpContext {
+  readonly a: Attrs;
+  /** The ai.onnx opset the model imports (some ops moved attributes to inputs at 13 and 18). */
+  readonly opset: number;
+  /** How many outputs the node names (trailing optional outputs may be left empty). */
+  readonly outputs: number;
+}
+
+export type OpImpl = (inputs: (Value | undefined)[], ctx: OpContext) => Value[];
+
+const ops = new Map<string, OpImpl>();
+
+/** The ops the importer supports, sorted (for docs and error messages). */
+export function supportedOps(): string[] {
+  return [...ops.keys()].sort();
+}
+
+export function opImpl(opType: string): OpImpl | undefined {
+  return ops.get(opType);
+}
+
+const T = (v: Value | undefined, c: OpContext, i = 0): Tensor => asTensor(v, c.a.where, String(i));
+const normAxis = (axis: number, rank: number, c: OpContext): number => {
+  const r = axis < 0 ? axis + rank : axis;
+  if (r < 0 || r >= rank) fail('onnx.import', `${c.a.where}: axis ${axis} is out of range for rank ${rank}`);
+  return r;
+};
+const onlyFirstOutput = (c: OpContext, extra: string) => {
+  if (c.outputs > 1) fail('onnx.import', `${c.a.where}: the ${extra} output is not supported`);
+};
+
+function unary(name: string, f: (x: Tensor, c: OpContext) => Tensor): void {
+  ops.set(name, (inp, c) => [f(T(inp[0], c), c)]);
+}
+unary('Relu', (x) => x.relu());
+unary('Sigmoid', (x) => x.sigmoid());
+unary('Tanh', (x) => x.tanh());
+unary('Exp', (x) => x.exp());
+unary('Log', (x) => x.log());
+unary('Sqrt', (x) => x.sqrt());
+unary('Neg', (x) => x.neg());
+unary('Abs', (x) => x.abs());
+unary('Erf', (x) => x.erf());
+unary('Reciprocal', (x) => x.reciprocal());
+unary('LeakyRelu', (x, c) => leakyRelu(x, c.a.float('alpha', 0.01)));
+unary('Elu', (x, c) => elu(x, c.a.float('alpha', 1)));
+unary('Softplus', (x) => softplus(x));
+unary('Softmax', (x, c) => softmax(x, c.a.int('axis', -1)));
+unary('LogSoftmax', (x, c) => logSoftmax(x, c.a.int('axis', -1)));
+unary('GlobalAveragePool', (x, c) => {
+  if (x.ndim !== 4) fail('onnx.import', `${c.a.where}: only 2-D pooling (4-D input) is supported`);
+  return adaptiveAvgPool2d(x, 1);
+});
+ops.set('Identity', (inp) => [inp[0] as Value]);
+ops.set('Dropout', (inp, c) => {
+  // Inference graphs: dropout is the identity (training_mode, when given, must be false).
+  onlyFirstOutput(c, 'mask');
+  return [inp[0] as Value];
+});
+
+function broadcastInts(a: IntList, b: IntList, f: (x: number, y: number) => number, c: OpContext): IntList {
+  if (a.values.length === b.values.length)
+    return new IntList(
+      a.values.map((x, i) => f(x, b.values[i]!)),
+      a.dims,
+    );
+  if (b.values.length === 1)
+    return new IntList(
+      a.values.map((x) => f(x, b.values[0]!)),
+      a.dims,
+    );
+  if (a.values.length === 1)
+    return new IntList(
+      b.values.map((y) => f(a.values[0]!, y)),
+      b.dims,
+    );
+  fail(
+    'onnx.import',
+    `${c.a.where}: integer operands of sizes ${a.values.length} and ${b.values.length} do not broadcast`,
+  );
+}
+function binary(
+  name: string,
+  tf: (x: Tensor, y: Tensor) => Tensor,
+  nf: (x: number, y: number) => number,
+): void {
+  ops.set(name, (inp, c) => {
+    const [x, y] = inp;
+    if (x instanceof IntList && y instanceof IntList) return [broadcastInts(x, y, nf, c)];
+    return [tf(T(x, c, 0), T(y, c, 1))];
+  });
+}
+binary(
+  'Add',
+  (x, y) => x.add(y),
+  (x, y) => x + y,
+);
+binary(
+  'Sub',
+  (x, y) => x.sub(y),
+  (x, y) => x - y,
+);
+binary(
+  'Mul',
+  (x, y) => x.mul(y),
+  (x, y) => x * y,
+);
+binary(
+  'Div',
+  (x, y) => x.div(y),
+  (x, y) => Math.trunc(x / y),
+);
+ops.set('Pow', (inp, c) => {
+  const y = inp[1];
+  const e = y instanceof IntList ? y.values : y instanceof Tensor && y.size === 1 ? [y.item()] : null;
+  return [e !== null && e.length === 1 ? T(inp[0], c).pow(e[0]!) : T(inp[0], c).pow(T(y, c, 1))];
+});
+
+ops.set('MatMul', (inp, c) => [matmul(T(inp[0], c), T(inp[1], c, 1))]);
+ops.set('Gemm', (inp, c) => {
+  const a = T(inp[0], c);
+  const b = T(inp[1], c, 1);
+  const bias = inp[2] === undefined ? null : T(inp[2], c, 2);
+  const alpha = c.a.float('alpha', 1);
+  const beta = c.a.float('beta', 1);
+  const ta = c.a.int('transA', 0) === 1;
+  const tb = c.a.int('transB', 0) === 1;
+  // torch.nn.Linear's form (transB, alpha = beta = 1) maps onto the fused linear op.
+  if (!ta && tb && alpha === 1 && beta === 1 && (bias === null || bias.ndim === 1))
+    return [linear(a, b, bias)];
+  let y = matmul(ta ? permute(a, [1, 0]) : a, tb ? permute(b, [1, 0]) : b);
+  if (alpha !== 1) y = y.mul(alpha);
+  if (bias !== null) y = y.add(beta === 1 ? bias : bias.mul(beta));
+  return [y];
+});
+
+/** Symmetric 2-D pads from ONNX pads [hBegin, wBegin, hEnd, wEnd] (and auto_pad), or an error. */
+function pads2d(
+  c: OpContext,
+  x: Tensor,
+  kernel: number[],
+  strides: number[],
+  dilations: number[],
+): [number, number] {
+  const auto = c.a.string('auto_pad', 'NOTSET');
+  let p = c.a.ints('pads', [0, 0, 0, 0]);
+  if (auto === 'VALID') p = [0, 0, 0, 0];
+  else if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') {
+    p = [0, 0, 0, 0];
+    for (let i = 0; i < 2; i++) {
+      const n = x.shape[2 + i]!;
+      const out = Math.ceil(n / strides[i]!);
+      const total = Math.max(0, (out - 1) * strides[i]! + dilations[i]! * (kernel[i]! - 1) + 1 - n);
+      const small = Math.floor(total / 2);
+      p[i] = auto === 'SAME_UPPER' ? small : total - small;
+      p[i + 2] = total - p[i]!;
+    }
+  } else if (auto !== 'NOTSET') fail('onnx.import', `${c.a.where}: auto_pad ${auto} is not supported`);
+  if (p.length !== 4 || p[0] !== p[2] || p[1] !== p[3])
+    fail('onnx.import', `${c.a.where}: only symmetric 2-D padding is supported, got pads [${p.join(', ')}]`);
+  return [p[0]!, p[1]!];
+}
+
+function check2d(c: OpContext, x: Tensor): void {
+  if (x.ndim !== 4)
+    fail('onnx.import', `${c.a.where}: only 2-D (4-D NCHW input) is supported, got rank ${x.ndim}`);
+}
+
+ops.set('Conv', (inp, c) => {
+  const x = T(inp[0], c);
+  const w = T(inp[1], c, 1);
+  check2d(c, x);
+  const kernel = c.a.ints('kernel_shape', [w.shape[2]!, w.shape[3]!]);
+  const strides = c.a.ints('strides', [1, 1]);
+  const dilations = c.a.ints('dilations', [1, 1]);
+  const padding = pads2d(c, x, kernel, strides, dilations);
+  const bias = inp[2] === undefined ? null : T(inp[2], c, 2);
+  return [
+    conv2d(x, w, bias, {
+      stride: [strides[0]!, strides[1]!],
+      padding,
+      dilation: [dilations[0]!, dilations[1]!],
+      groups: c.a.int('group', 1),
+    }),
+  ];
+});
+
+ops.set('MaxPool', (inp, c) => {
+  const x = T(inp[0], c);
+  check2d(c, x);
+  onlyFirstOutput(c, 'Indices');
+  if (c.a.int('storage_order', 0) !== 0)
+    fail('onnx.import', `${c.a.where}: storage_order 1 is not supported`);
+  const k = c.a.ints('kernel_shape');
+  const s = c.a.ints('strides', [1, 1]);
+  const d = c.a.ints('dilations', [1, 1]);
+  const padding = pads2d(c, x, k, s, d);
+  return [
+    maxPool2d(x, {
+      kernelSize: [k[0]!, k[1]!],
+      stride: [s[0]!, s[1]!],
+      padding,
+      dilation: [d[0]!, d[1]!],
+      ceilMode: c.a.int('ceil_mode', 0) === 1,
+    }),
+  ];
+});
+
+ops.set('AveragePool', (inp, c) => {
+  const x = T(inp[0], c);
+  check2d(c, x);
+  const k = c.a.ints('kernel_shape');
+  const s = c.a.ints('strides', [1, 1]);
+  const d = c.a.ints('dilations', [1, 1]);
+  if (d.some((v) => v !== 1)) fail('onnx.import', `${c.a.where}: dilated average pooling is not supported`);
+  const padding = pads2d(c, x, k, s, d);
+  return [
+    avgPool2d(x, {
+      kernelSize: [k[0]!, k[1]!],
+      stride: [s[0]!, s[1]!],
+      padding,
+      ceilMode: c.a.int('ceil_mode', 0) === 1,
+      countIncludePad: c.a.int('count_include_pad', 0) === 1,
+    }),
+  ];
+});
+
+ops.set('BatchNormalization', (inp, c) => {
+  if (c.a.int('training_mode', 0) !== 0)
+    fail('onnx.import', `${c.a.where}: training_mode 1 is not supported`);
+  onlyFirstOutput(c, 'running statistics');
+  const [x, scale, bias, m, v] = [0, 1, 2, 3, 4].map((i) => T(inp[i], c, i)) as [
+    Tensor,
+    Tensor,
+    Tensor,
+    Tensor,
+    Tensor,
+  ];
+  return [batchNorm(x, m, v, scale, bias, false, 0, c.a.float('epsilon', 1e-5))];
+});
+
+ops.set('LayerNormalization', (inp, c) => {
+  onlyFirstOutput(c, 'Mean/InvStdDev');
+  const x = T(inp[0], c);
+  const axis = normAxis(c.a.int('axis', -1), x.ndim, c);
+  const bias = inp[2] === undefined ? null : T(inp[2], c, 2);
+  return [layerNorm(x, x.shape.slice(axis), T(inp[1], c, 1), bias, c.a.float('epsilon', 1e-5))];
+});
+
+ops.set('Flatten', (inp, c) => {
+  const x = T(inp[0], c);
+  const axis = c.a.int('axis', 1);
+  const ax = axis < 0 ? axis + x.ndim : axis;
+  const lead = x.shape.slice(0, ax).reduce((p, q) => p * q, 1);
+  return [reshape(x, [lead, x.size / Math.max(lead, 1)])];
+});
+
+ops.set('Reshape', (inp, c) => {
+  const x = inp[0];
+  const target = asInts(inp[1], c.a.where, 'shape');
+  const allowZero = c.a.int('allowzero', 0) === 1;
+  const dims = x instanceof IntList ? x.dims : T(x, c).shape;
+  // 0 copies the input's dim at that position (unless allowzero); -1 is inferred.
+  const shape = target.map((d, i) => (d === 0 && !allowZero ? dims[i]! : d));
+  if (x instanceof IntList) {
+    const known = shape.filter((d) => d !== -1).reduce((p, q) => p * q, 1);
+    return [
+      new IntList(
+        x.values,
+        shape.map((d) => (d === -1 ? x.values.length / known : d)),
+      ),
+    ];
+  }
+  return [reshape(T(x, c), shape)];
+});
+
+ops.set('Transpose', (inp, c) => {
+  const x = T(inp[0], c);
+  const perm = c.a.ints('perm', [...Array(x.ndim).keys()].reverse());
+  return [permute(x, perm)];
+});
+
+ops.set('Shape', (inp, c) => {
+  const x = inp[0];
+  const dims = x instanceof IntList ? x.dims : T(x, c).shape;
+  const n = dims.length;
+  const clip = (v: number) => Math.min(Math.max(v < 0 ? v + n : v, 0), n);
+  const s = dims.slice(clip(c.a.int('start', 0)), clip(c.a.int('end', n)));
+  return [new IntList([...s], [s.length])];
+});
+
+ops.set('Constant', (_inp, c) => {
+  const t = c.a.tensor('value');
+  if (t !== undefined) return [decodeTensor(t, c.a.where)];
+  if (c.a.has('value_int')) return [new IntList([c.a.int('value_int')], [])];
+  if (c.a.has('value_ints')) {
+    const v = c.a.ints('value_ints');
+    return [new IntList(v, [v.length])];
+  }
+  if (c.a.has('value_float')) return [tensor(Float32Array.of(c.a.float('value_float', 0)), { shape: [] })];
+  fail(
+    'onnx.import',
+    `${c.a.where}: only value, value_int, value_ints and value_float constants are supported`,
+  );
+});
+
+function axesOf(inp: (Value | undefined)[], c: OpContext, index: number): number[] | null {
+  // Axes became an input at opset 13 (Squeeze/Unsqueeze) and 18 (reductions); an attribute before.
+  if (inp[index] !== undefined) return asInts(inp[index], c.a.where, 'axes');
+  return c.a.has('axes') ? c.a.ints('axes') : null;
+}
+
+ops.set('Unsqueeze', (inp, c) => {
+  const axes = axesOf(inp, c, 1) ?? fail('onnx.import', `${c.a.where}: axes are required`);
+  const x = inp[0];
+  const dims = x instanceof IntList ? [...x.dims] : [...T(x, c).shape];
+  const rank = dims.length + axes.length;
+  for (const a of axes.map((v) => (v < 0 ? v + rank : v)).sort((p, q) => p - q)) dims.splice(a, 0, 1);
+  return [x instanceof IntList ? new IntList(x.values, dims) : reshape(T(x, c), dims)];
+});
+
+ops.set('Squeeze', (inp, c) => {
+  const x = inp[0];
+  const dims = x instanceof IntList ? [...x.dims] : [...T(x, c).shape];
+  const axes = axesOf(inp, c, 1);
+  const drop = new Set(
+    axes === null
+      ? dims.flatMap((d, i) => (d === 1 ? [i] : []))
+      : axes.map((a) => normAxis(a, dims.length, c)),
+  );
+  const out = dims.filter((_, i) => !drop.has(i));
+  return [x instanceof IntList ? new IntList(x.values, out) : reshape(T(x, c), out)];
+});
+
+ops.set('Concat', (inp, c) => {
+  const vals = inp.filter((v): v is Value => v !== undefined);
+  if (vals.every((v) => v instanceof IntList)) {
+    const ls = vals as IntList[];
+    const values = ls.flatMap((l) => l.values);
+    return [new IntList(values, [values.length])];
+  }
+  const ts = vals.map((v, i) => T(v, c, i));
+  return [cat(ts, normAxis(c.a.int('axis'), ts[0]!.ndim, c))];
+});
+
+ops.set('Gather', (inp, c) => {
+  const data = inp[0];
+  const idx = inp[1];
+  const axis = c.a.int('axis', 0);
+  if (data instanceof IntList && idx instanceof IntList) {
+    if (data.dims.length !== 1) fail('onnx.import', `${c.a.where}: integer Gather supports 1-D data only`);
+    const n = data.values.length;
+    return [
+      new IntList(
+        idx.values.map((i) => data.values[i < 0 ? i + n : i]!),
+        idx.dims,
+      ),
+    ];
+  }
+  const x = T(data, c);
+  const ax = normAxis(axis, x.ndim, c);
+  const n = x.shape[ax]!;
+  let flat: Tensor;
+  let idxDims: number[];
+  if (idx instanceof IntList) {
+    flat = tensor(Int32Array.from(idx.values.map((i) => (i < 0 ? i + n : i))), {
+      shape: [idx.values.length],
+    });
+    idxDims = idx.dims;
+  } else if (idx instanceof Tensor && idx.dtype === 'int32') {
+    flat = reshape(idx, [idx.size]);
+    idxDims = [...idx.shape];
+  } else fail('onnx.import', `${c.a.where}: indices must be integers`);
+  const picked = indexSelect(x, ax, flat);
+  return [reshape(picked, [...x.shape.slice(0, ax), ...idxDims, ...x.shape.slice(ax + 1)])];
+});
+
+ops.set('Cast', (inp, c) => {
+  const to = c.a.int('to');
+  const x = inp[0];
+  const isInt = to === 6 || to === 7 || to === 2 || to === 3 || to === 9;
+  if (to === 1 || to === 11)
+    return [x instanceof IntList ? asTensor(x, c.a.where, '0') : cast(T(x, c), 'float32')];
+  if (isInt && x instanceof IntList) return [x];
+  if (isInt) return [cast(T(x, c), 'int32')];
+  fail('onnx.import', `${c.a.where}: Cast to element type ${to} is not supported`);
+});
+
+ops.set('ReduceMean', (inp, c) => {
+  const x = T(inp[0], c);
+  const axes = axesOf(inp, c, 1);
+  const keep = c.a.int('keepdims', 1) === 1;
+  const dims =
+    axes === null || axes.length === 0 ? [...Array(x.ndim).keys()] : axes.map((a) => normAxis(a, x.ndim, c));
+  return [mean(x, dims, keep)];
+});
+
+ops.set('Pad', (inp, c) => {
+  const x = T(inp[0], c);
+  const mode = c.a.string('mode', 'constant');
+  if (mode !== 'constant')
+    fail('onnx.import', `${c.a.where}: only constant padding is supported, got mode ${mode}`);
+  const pads = asInts(inp[1], c.a.where, 'pads');
+  const value = inp[2] === undefined ? 0 : T(inp[2], c, 2).item();
+  const axes =
+    inp[3] === undefined
+      ? [...Array(x.ndim).keys()]
+      : asInts(inp[3], c.a.where, 'axes').map((a) => normAxis(a, x.ndim, c));
+  if (pads.some((p) => p < 0))
+    fail('onnx.import', `${c.a.where}: negative pads (cropping) are not supported`);
+  // Constant padding as a concatenation with filled blocks, so the gradient is the one of cat.
+  let y = x;
+  axes.forEach((ax, i) => {
+    const before = pads[i]!;
+    const after = pads[i + axes.length]!;
+    if (before === 0 && after === 0) return;
+    const block = (n: number) => {
+      const shape = [...y.shape];
+      shape[ax] = n;
+      return full(shape, value, { dtype: y.dtype });
+    };
+    const parts = [...(before > 0 ? [block(before)] : []), y, ...(after > 0 ? [block(after)] : [])];
+    y = cat(parts, ax);
+  });
+  return [y];
+});
