@@ -1,5 +1,6 @@
 import { check, fail, TensorScriptError } from '../core/errors.ts';
 import { ImageFolder } from './image.ts';
+import { forEachLimited } from './pool.ts';
 
 export interface ReadImageFolderOptions {
   /** Colour channels every image is decoded to (default 3). */
@@ -46,23 +47,19 @@ export async function readImageFolder(
   const per = c * h * w;
   const pixels = new Float32Array(n * per);
   pixels.set(first.data as Float32Array, 0);
-  let next = 1;
   let done = 1;
   opts.onProgress?.(done, n);
-  const worker = async (): Promise<void> => {
-    while (next < n) {
-      const i = next++;
-      const img = (await readOne(ds, i, paths))[0];
-      if (img.shape[0] !== c || img.shape[1] !== h || img.shape[2] !== w)
-        fail(
-          op,
-          `${paths[i]}: ${img.shape[2]}x${img.shape[1]} pixels (${img.shape[0]} channels), but ${paths[0]} has ${w}x${h} (${c}); all images must share one size`,
-        );
-      pixels.set(img.data as Float32Array, i * per);
-      opts.onProgress?.(++done, n);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
+  await forEachLimited(n - 1, concurrency, async (k) => {
+    const i = k + 1;
+    const img = (await readOne(ds, i, paths))[0];
+    if (img.shape[0] !== c || img.shape[1] !== h || img.shape[2] !== w)
+      fail(
+        op,
+        `${paths[i]}: ${img.shape[2]}x${img.shape[1]} pixels (${img.shape[0]} channels), but ${paths[0]} has ${w}x${h} (${c}); all images must share one size`,
+      );
+    pixels.set(img.data as Float32Array, i * per);
+    opts.onProgress?.(++done, n);
+  });
   return { pixels, shape: [n, c, h, w], labels, classes: [...ds.classes], paths };
 }
 
