@@ -1,0 +1,31 @@
+// Public API of the saved model: build one from trained parts, save it crash-safely, load it (v1 or v0).
+export {
+  type FeatureStats,
+  featureStats,
+  fingerprint,
+  libraryVersion,
+  type ModelCard,
+  makeCard,
+} from './card.ts';
+export { POINTER_FILE, SAVED_MODEL_FORMAT, SAVED_MODEL_VERSION } from './format.ts';
+export { fsStep, nodeFs, type SaveFs } from './fs-layer.ts';
+export { type LoadOptions, loadModel as load, type ResolvedSavedModel, resolveSavedModel } from './load.ts';
+export { cleanLeftovers, type SaveOptions, saveModel as save } from './save.ts';
+export { type Prediction, SavedModel, type SavedModelParts, type TaskInfo } from './saved-model.ts';
+export { scoreOutputs } from './scores.ts';
+export {
+  classProbabilities,
+  isRegressionLoss,
+  type LossConfig,
+  lossName,
+  type Outputs,
+  type OutputTransform,
+  outputTransform,
+  predictedClass,
+  scoresFor,
+  type TargetKind,
+  type Task,
+  targetKind,
+  targetTensor,
+  toOutputs,
+} from './task.ts';
