@@ -34,6 +34,7 @@ export * as nn from './nn/index.ts';
 export * as onnx from './onnx/index.ts';
 export * as optim from './optim/index.ts';
 export * from './report/index.ts';
+export * as saving from './saving/index.ts';
 export * as serving from './serve/index.ts';
 export * from './tensor/creation.ts';
 export * as functional from './tensor/functional.ts';

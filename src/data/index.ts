@@ -14,6 +14,7 @@ export * from './preprocess/column-pipeline.ts';
 export * from './preprocess/encoders.ts';
 export * from './preprocess/imputer.ts';
 export * from './preprocess/matrix.ts';
+export * from './preprocess/records.ts';
 export * from './preprocess/scalers.ts';
 export * from './split.ts';
 export * from './table.ts';
