@@ -4,9 +4,12 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { describe, it } from 'node:test';
 import { crc32, deflateSync, gzipSync } from 'node:zlib';
+import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
 import * as ts from '../../src/index.ts';
 import { Batcher } from '../../src/serve/batcher.ts';
 import { ServeError } from '../../src/serve/errors.ts';
+import { readImageHeader } from '../../src/serve/image-header.ts';
 import type { RecordPrediction, RecordSchema, ServedModel, TensorSpec } from '../../src/serve/model.ts';
 import { errorOf, get, inferBody, post, SUITE, start } from './helpers.ts';
 import { RecordModel, smallDense } from './models.ts';
@@ -99,6 +102,22 @@ class NanModel extends RecordModel {
 }
 
 const b64 = (b: Buffer) => b.toString('base64');
+
+describe('serve: readImageHeader', () => {
+  it('reads the size of real PNG and JPEG files and refuses truncated headers', () => {
+    const p = new PNG({ width: 7, height: 5 });
+    p.data.fill(128);
+    assert.deepEqual(readImageHeader('t', 'a', PNG.sync.write(p)), { format: 'png', width: 7, height: 5 });
+    const j = jpeg.encode({ data: Buffer.alloc(7 * 5 * 4, 200), width: 7, height: 5 }, 80).data;
+    assert.deepEqual(readImageHeader('t', 'b', j), { format: 'jpeg', width: 7, height: 5 });
+    assert.equal(readImageHeader('t', 'c', Buffer.from('hello')), undefined);
+    assert.throws(() => readImageHeader('t', 'd', png(10, 10).subarray(0, 20)), /^.*d: truncated PNG header/);
+    assert.throws(
+      () => readImageHeader('t', 'e', Buffer.from([0xff, 0xd8, 0xff, 0xda, 0, 2, 0xff, 0xd9])),
+      /e: JPEG has no frame header/,
+    );
+  });
+});
 
 describe('serve: image headers are checked before decoding', SUITE, () => {
   it('refuses a 16000x16000 PNG and an 8000x8000 JPEG from their headers, without decoding', async () => {
