@@ -56,4 +56,5 @@ export {
   type MetricLike,
   type TrainableModule,
   Trainer,
+  TrainingDivergedError,
 } from './trainer.ts';

@@ -60,10 +60,25 @@ function asFloat(t: Tensor, like: Tensor): Tensor {
   return t.dtype === like.dtype ? t : t.to(like.dtype);
 }
 
-/** Integer class labels [N] from [N] or [N, 1] targets. */
-function labels(yTrue: Tensor): Tensor {
+/**
+ * Integer class labels [N] from [N] or [N, 1] targets. Float targets must hold whole numbers: converting 1.5 to
+ * class 1 would train on a label nobody gave.
+ */
+function labels(yTrue: Tensor, op: string): Tensor {
   const y = yTrue.ndim === 2 && yTrue.shape[1] === 1 ? yTrue.reshape([-1]) : yTrue;
-  return y.dtype === 'int32' ? y : y.to('int32');
+  if (y.dtype === 'int32') return y;
+  if (y.dtype === 'float32' || y.dtype === 'float64') {
+    const v = y.toTypedArray();
+    for (let i = 0; i < v.length; i++) {
+      const c = v[i] as number;
+      if (!Number.isInteger(c))
+        fail(
+          op,
+          `y (the targets) must be integer class indices, got ${c} at index ${i}; for probabilities or one-hot targets use categoricalCrossentropy`,
+        );
+    }
+  }
+  return y.to('int32');
 }
 
 function perSampleMean(t: Tensor): Tensor {
@@ -129,7 +144,7 @@ const NAMED: Record<string, Maker> = {
     name: 'sparse_categorical_crossentropy',
     outputActivation: o.fromLogits ? 'softmax' : null,
     fn: (p, y) => {
-      const t = labels(y);
+      const t = labels(y, 'sparseCategoricalCrossentropy');
       if (o.fromLogits) return crossEntropy(p, t, { reduction: 'none' });
       return nllLoss(p.clamp(EPS, 1 - EPS).log(), t, { reduction: 'none' });
     },
@@ -140,13 +155,13 @@ const NAMED: Record<string, Maker> = {
     outputActivation: 'softmax',
     fn: (p, y) =>
       y.dtype === 'int32' || y.ndim < p.ndim
-        ? crossEntropy(p, labels(y), { reduction: 'none' })
+        ? crossEntropy(p, labels(y, 'crossEntropy'), { reduction: 'none' })
         : crossEntropy(p, asFloat(y, p), { reduction: 'none' }),
   }),
   nll: () => ({
     name: 'nll',
     outputActivation: null,
-    fn: (p, y) => nllLoss(p, labels(y), { reduction: 'none' }),
+    fn: (p, y) => nllLoss(p, labels(y, 'nll'), { reduction: 'none' }),
   }),
 };
 

@@ -1,5 +1,6 @@
 import { noGrad } from '../autograd/node.ts';
-import { check, fail, fmtShape } from '../core/errors.ts';
+import { check, fail, fmtShape, TensorScriptError } from '../core/errors.ts';
+import { checkOptionKeys, optionKeys } from '../core/options.ts';
 import { defaultGenerator, Generator } from '../core/rng.ts';
 import { assertFinite } from '../data/finite.ts';
 import { getMetric } from '../metrics/registry.ts';
@@ -45,6 +46,36 @@ export interface CompileConfig {
   clipNorm?: number;
   /** Clip every gradient element to [-clipValue, clipValue] before each step (Keras' `clipvalue`). */
   clipValue?: number;
+  /**
+   * Stop fit with a `TrainingDivergedError` at the first non-finite batch loss, or non-finite weights at an
+   * epoch's end (before any checkpoint is written). Default true; fit's option of the same name overrides it.
+   */
+  terminateOnNaN?: boolean;
+}
+
+const COMPILE_KEYS = optionKeys<CompileConfig>({
+  optimizer: true,
+  loss: true,
+  metrics: true,
+  clipNorm: true,
+  clipValue: true,
+  terminateOnNaN: true,
+});
+
+/**
+ * Training stopped because the loss or the weights stopped being finite (a too large learning rate, exploding
+ * gradients, bad data). `history` holds the epochs completed before; the model holds the diverged weights.
+ */
+export class TrainingDivergedError extends TensorScriptError {
+  constructor(
+    message: string,
+    readonly epoch: number,
+    readonly step: number | null,
+    readonly history: History,
+  ) {
+    super('fit', message);
+    this.name = 'TrainingDivergedError';
+  }
 }
 
 /** One training or test batch. */
@@ -109,6 +140,8 @@ export interface FitOptions {
   checkpointKeep?: number;
   /** Resume from a checkpoint (root or directory): weights, optimizer, RNG states, history, callback states. */
   resumeFrom?: string;
+  /** Stop at a non-finite loss or weights (default: compile's `terminateOnNaN`, itself default true). */
+  terminateOnNaN?: boolean;
   /**
    * Dispose each batch of a batch source after its step. Default: true for async sources (a DataLoader makes
    * fresh tensors per batch), false for sync ones (an array of batches is reused across epochs).
@@ -119,6 +152,37 @@ export interface FitOptions {
 export interface EvaluateOptions {
   batchSize?: number;
   sampleWeight?: Tensor;
+}
+
+const FIT_KEYS = optionKeys<FitOptions>({
+  epochs: true,
+  batchSize: true,
+  validationSplit: true,
+  validationData: true,
+  shuffle: true,
+  classWeight: true,
+  sampleWeight: true,
+  callbacks: true,
+  verbose: true,
+  seed: true,
+  initialEpoch: true,
+  checkpointDir: true,
+  checkpointEvery: true,
+  checkpointKeep: true,
+  resumeFrom: true,
+  terminateOnNaN: true,
+  disposeBatches: true,
+});
+const EVALUATE_KEYS = optionKeys<EvaluateOptions>({ batchSize: true, sampleWeight: true });
+
+/** The first parameter or buffer holding NaN or an infinity, as 'name[i] = v', or null. */
+function nonFiniteWeight(module: TrainableModule): string | null {
+  for (const [name, t] of Object.entries(module.stateDict())) {
+    if (t.dtype !== 'float32' && t.dtype !== 'float64') continue;
+    const v = t.toTypedArray();
+    for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i] as number)) return `${name}[${i}] = ${v[i]}`;
+  }
+  return null;
 }
 
 function isAsyncIterable(x: unknown): x is AsyncIterable<readonly Tensor[]> {
@@ -171,7 +235,18 @@ export class Trainer {
     return this.optimizer !== undefined;
   }
 
+  /** Stop fit at a non-finite loss or weights (compile's `terminateOnNaN`). */
+  terminateOnNaN = true;
+
   compile(cfg: CompileConfig): this {
+    check(cfg !== null && typeof cfg === 'object', 'compile', () => 'expects { optimizer, loss, metrics? }');
+    checkOptionKeys('compile', cfg, COMPILE_KEYS);
+    check(
+      cfg.terminateOnNaN === undefined || typeof cfg.terminateOnNaN === 'boolean',
+      'compile',
+      () => `terminateOnNaN must be true or false, got ${String(cfg.terminateOnNaN)}`,
+    );
+    this.terminateOnNaN = cfg.terminateOnNaN ?? true;
     const o = cfg.optimizer;
     if (typeof o === 'string') this.optimizer = getOptimizer(o, this.module.parameters());
     else if (o instanceof Optimizer) this.optimizer = o;
@@ -418,7 +493,22 @@ export class Trainer {
   async fit(a: Tensor | BatchSource, b?: Tensor | FitOptions, c?: FitOptions): Promise<History> {
     this.requireCompiled('fit');
     const tensorsIn = a instanceof Tensor;
+    if (tensorsIn)
+      check(
+        b instanceof Tensor,
+        'fit',
+        () =>
+          `fit(x, y, options): y must be a Tensor of targets, got ${b === undefined ? 'nothing' : typeof b}; for a batch source use fit(data, options)`,
+      );
+    else
+      check(
+        c === undefined,
+        'fit',
+        () => 'fit(data, options) takes two arguments; for tensors use fit(x, y, options)',
+      );
     const opts: FitOptions = (tensorsIn ? c : (b as FitOptions | undefined)) ?? {};
+    checkOptionKeys('fit', opts, FIT_KEYS);
+    const stopOnNaN = opts.terminateOnNaN ?? this.terminateOnNaN;
     const epochs = opts.epochs ?? 1;
     const batchSize = opts.batchSize ?? 32;
     check(
@@ -576,6 +666,15 @@ export class Trainer {
           } finally {
             for (const t of owns) t.dispose();
           }
+          if (stopOnNaN && !Number.isFinite(logs.loss!))
+            throw new TrainingDivergedError(
+              `the loss is ${logs.loss} at epoch ${epoch} (0-based), step ${step}; training stopped before the next step. ` +
+                'Lower the learning rate, clip gradients (compile clipNorm), or check the data; ' +
+                'terminateOnNaN: false trains on regardless',
+              epoch,
+              step,
+              this.history,
+            );
           seen += size;
           lossSum += logs.loss! * size;
           const batchLogs: Logs = { ...logs, size, batch: step, meanLoss: lossSum / seen };
@@ -609,6 +708,18 @@ export class Trainer {
           }
         }
         check(seen > 0 || this.stopTraining, 'fit', () => 'the training data produced no batch');
+        if (stopOnNaN) {
+          // A last step can leave the weights non-finite with a finite loss; never go on (or checkpoint) so.
+          const bad = noGrad(() => nonFiniteWeight(this.module));
+          if (bad !== null)
+            throw new TrainingDivergedError(
+              `the weights are not finite after epoch ${epoch} (0-based): ${bad}; training stopped, no checkpoint written. ` +
+                'Lower the learning rate or clip gradients; terminateOnNaN: false trains on regardless',
+              epoch,
+              null,
+              this.history,
+            );
+        }
         const logs: Logs = { loss: seen > 0 ? lossSum / seen : Number.NaN, ...this.metricResults() };
         if (valData !== null) Object.assign(logs, await this.evaluateSource(valData, batchSize, 'val_'));
         // Callbacks may add to the logs (the lr), so the history records them afterwards, as Keras' History does.
@@ -692,6 +803,7 @@ export class Trainer {
   /** Loss and metrics over tensors, in eval mode without gradients, batched. Keys: 'loss' and metric names. */
   evaluate(x: Tensor, y: Tensor, opts: EvaluateOptions = {}, prefix = ''): Logs {
     this.requireCompiled('evaluate');
+    checkOptionKeys('evaluate', opts, EVALUATE_KEYS);
     this.checkData('evaluate', x, y, opts.sampleWeight);
     const bs = opts.batchSize ?? 32;
     const sw = opts.sampleWeight ?? null;
@@ -752,6 +864,7 @@ export class Trainer {
   /** Outputs for `x` in eval mode without gradients, computed in batches and concatenated. */
   predict(x: Tensor, opts: { batchSize?: number } = {}): Tensor {
     check(x instanceof Tensor && x.ndim >= 1, 'predict', () => 'x must be a tensor with a batch dimension');
+    checkOptionKeys('predict', opts, ['batchSize']);
     const bs = opts.batchSize ?? 32;
     const n = x.shape[0]!;
     this.module.train(false);
