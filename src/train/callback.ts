@@ -1,4 +1,5 @@
 import type { JsonValue } from '../nn/module.ts';
+import type { Tensor } from '../tensor/tensor.ts';
 import type { Trainer } from './trainer.ts';
 
 /** Numbers reported at the end of a batch or an epoch: 'loss', 'accuracy', 'val_loss', ... */
@@ -29,6 +30,12 @@ export class Callback {
     return undefined;
   }
   setState(_state: JsonValue): void {}
+  /** Tensors to keep in a checkpoint (saved in callbacks.safetensors); undefined for none. */
+  getTensors(): Record<string, Tensor> | undefined {
+    return undefined;
+  }
+  /** Receives the tensors `getTensors` gave, on resume; they are disposed afterwards, so copy what you keep. */
+  setTensors(_tensors: Record<string, Tensor>): void {}
 }
 
 /** 'max' for monitored names that grow when better (accuracy, auc, precision, ...), 'min' otherwise (Keras' 'auto'). */

@@ -142,7 +142,19 @@ export class EarlyStopping extends Callback {
     }
   }
 
-  /** The counters and best value; the best weights themselves are not part of a checkpoint. */
+  /** The best weights (with restoreBestWeights) go into the checkpoint, so a resumed run restores the same ones. */
+  override getTensors(): Record<string, Tensor> | undefined {
+    return this.bestWeights ?? undefined;
+  }
+  override setTensors(tensors: Record<string, Tensor>): void {
+    if (!this.restoreBestWeights || Object.keys(tensors).length === 0) return;
+    this.dropBest();
+    this.bestWeights = noGrad(() =>
+      Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, keep(t.detach().clone())])),
+    );
+  }
+
+  /** The counters and best value (the best weights travel as tensors, see getTensors). */
   override getState(): JsonValue {
     return {
       wait: this.wait,

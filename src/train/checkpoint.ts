@@ -6,6 +6,7 @@
  *   optimizer.json         optimizer name, parameter groups (options, lr) and the numeric per-parameter state
  *   optimizer.safetensors  the optimizer's state tensors, named `<paramIndex>.<stateKey>`
  *   trainer.json           completed epochs, RNG states, history, callback states
+ *   callbacks.safetensors  tensors callbacks keep (EarlyStopping's best weights), named `<callbackIndex>.<key>`
  *
  * A checkpoint directory is written whole into a temporary sibling directory (every file fsynced), then renamed
  * into place, so a crash mid-save leaves the previous checkpoint untouched. Under a checkpoint root (what `fit`'s
@@ -69,6 +70,8 @@ export interface CheckpointContents {
   model: Record<string, Tensor>;
   optimizer: (OptimizerStateDict & { name: string }) | null;
   trainer: TrainerState | null;
+  /** Tensors of callbacks (`<callbackIndex>.<key>`); empty when the checkpoint has none. */
+  callbackTensors: Record<string, Tensor>;
 }
 
 export interface SaveInput {
@@ -76,6 +79,8 @@ export interface SaveInput {
   optimizer?: Optimizer | null;
   trainer?: TrainerState | null;
   training?: JsonValue;
+  /** Tensors callbacks keep across epochs, named `<callbackIndex>.<key>` (written only when non-empty). */
+  callbackTensors?: Record<string, Tensor>;
 }
 
 function modelConfig(model: CheckpointModule): ModuleConfig | null {
@@ -173,6 +178,9 @@ export function writeCheckpoint(dir: string, input: SaveInput): void {
     const st = input.trainer;
     files.push(['trainer.json', () => JSON.stringify(st, null, 1)]);
   }
+  const cbt = input.callbackTensors;
+  if (cbt !== undefined && Object.keys(cbt).length > 0)
+    files.push(['callbacks.safetensors', () => serializeSafetensors(cbt)]);
   mkdirSync(tmp);
   try {
     for (const [name, make] of files) writeSynced(join(tmp, name), make());
@@ -308,7 +316,10 @@ export function loadCheckpoint(path: string): CheckpointContents {
   const trainer = existsSync(join(dir, 'trainer.json'))
     ? readJson<TrainerState>(join(dir, 'trainer.json'))
     : null;
-  return { config, model, optimizer, trainer };
+  const callbackTensors = existsSync(join(dir, 'callbacks.safetensors'))
+    ? readTensors(join(dir, 'callbacks.safetensors'))
+    : {};
+  return { config, model, optimizer, trainer, callbackTensors };
 }
 
 /** Rebuilds a model from a checkpoint's config (its class must be registered) and loads its weights. */
@@ -328,6 +339,7 @@ export function loadModelFromCheckpoint<M extends AnyModule = AnyModule>(path: s
 /** Disposes the tensors of loaded checkpoint contents once they have been copied into a model/optimizer. */
 export function disposeCheckpoint(c: CheckpointContents): void {
   for (const t of Object.values(c.model)) t.dispose();
+  for (const t of Object.values(c.callbackTensors)) t.dispose();
   if (c.optimizer)
     for (const e of Object.values(c.optimizer.state))
       for (const v of Object.values(e)) if (typeof v !== 'number') v.dispose();

@@ -175,6 +175,15 @@ const FIT_KEYS = optionKeys<FitOptions>({
 });
 const EVALUATE_KEYS = optionKeys<EvaluateOptions>({ batchSize: true, sampleWeight: true });
 
+/** Every callback's checkpoint tensors, named `<callbackIndex>.<key>`. */
+function callbackTensors(callbacks: readonly Callback[]): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  callbacks.forEach((cb, i) => {
+    for (const [k, t] of Object.entries(cb.getTensors() ?? {})) out[`${i}.${k}`] = t;
+  });
+  return out;
+}
+
 /** The first parameter or buffer holding NaN or an infinity, as 'name[i] = v', or null. */
 function nonFiniteWeight(module: TrainableModule): string | null {
   for (const [name, t] of Object.entries(module.stateDict())) {
@@ -584,8 +593,12 @@ export class Trainer {
     let resumeState: TrainerState | null = null;
     this.history = new History();
     this.resumed = false;
+    let resumeTensors: Record<string, Tensor> = {};
+    let resumeCk: ReturnType<typeof loadCheckpoint> | null = null;
     if (opts.resumeFrom !== undefined) {
       const ck = loadCheckpoint(opts.resumeFrom);
+      resumeCk = ck;
+      resumeTensors = ck.callbackTensors;
       try {
         this.module.loadStateDict(ck.model);
         if (ck.optimizer !== null) {
@@ -596,8 +609,9 @@ export class Trainer {
           );
           this.optimizer.loadStateDict(ck.optimizer);
         }
-      } finally {
+      } catch (e) {
         disposeCheckpoint(ck);
+        throw e;
       }
       resumeState = ck.trainer;
       if (resumeState !== null) {
@@ -640,8 +654,17 @@ export class Trainer {
         const saved = resumeState.callbacks;
         callbacks.forEach((cb, i) => {
           const s = saved[i];
-          if (s !== undefined && s.name === cb.constructor.name && s.state !== null) cb.setState(s.state);
+          if (s === undefined || s.name !== cb.constructor.name) return;
+          if (s.state !== null) cb.setState(s.state);
+          const prefix = `${i}.`;
+          const mine = Object.entries(resumeTensors).filter(([k]) => k.startsWith(prefix));
+          if (mine.length > 0)
+            cb.setTensors(Object.fromEntries(mine.map(([k, t]) => [k.slice(prefix.length), t])));
         });
+      }
+      if (resumeCk !== null) {
+        disposeCheckpoint(resumeCk);
+        resumeCk = null;
       }
       let lastLogs: Logs = {};
       for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
@@ -735,6 +758,7 @@ export class Trainer {
       }
       for (const cb of callbacks) await cb.onTrainEnd(lastLogs);
     } finally {
+      if (resumeCk !== null) disposeCheckpoint(resumeCk);
       for (const t of owned) t.dispose();
       this.module.train(true);
     }
@@ -782,6 +806,7 @@ export class Trainer {
         optimizer: this.optimizer,
         trainer: this.trainerState(epoch, callbacks, loaderGen),
         training: this.compileConfig,
+        callbackTensors: callbackTensors(callbacks),
       },
       { keep },
     );
