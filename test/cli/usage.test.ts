@@ -67,9 +67,7 @@ describe('tensorscript usage errors', { timeout: 60_000 }, () => {
     child.stderr.on('data', (d: Buffer) => {
       err += d.toString();
     });
-    const [code] = (await new Promise((resolve) => child.on('exit', (...a) => resolve(a)))) as [
-      number | null,
-    ];
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     assert.doesNotMatch(err, /EPIPE|Unhandled/);
     assert.equal(code, 0, err);
   });
