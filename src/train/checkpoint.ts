@@ -36,6 +36,7 @@ import {
   moduleToConfig,
 } from '../nn/module.ts';
 import type { GroupValue, Optimizer, OptimizerStateDict } from '../optim/optimizer.ts';
+import type { History as HistoryRecord } from '../report/history.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 
 export const CHECKPOINT_FORMAT = 'tensorscript-checkpoint';
@@ -61,7 +62,8 @@ export interface TrainerState {
   epoch: number;
   /** Generator states: the default generator (dropout, init), the trainer's shuffle generator, a data loader's. */
   rng: Record<string, number[]>;
-  history: { epoch: number[]; history: Record<string, number[]> };
+  /** The History so far, as `History.toJSON()` writes it (non-finite values as null). */
+  history: HistoryRecord;
   callbacks: { name: string; state: JsonValue }[];
 }
 

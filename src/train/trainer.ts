@@ -8,6 +8,7 @@ import type { JsonValue } from '../nn/module.ts';
 import { clipGradNorm_, clipGradValue_ } from '../optim/clip.ts';
 import { Optimizer } from '../optim/optimizer.ts';
 import { getOptimizer, type NamedOptimizerOptions } from '../optim/registry.ts';
+import type { History as HistoryRecord } from '../report/history.ts';
 import { tensor } from '../tensor/creation.ts';
 import { softmax } from '../tensor/ops/activations.ts';
 import { cat } from '../tensor/ops/join.ts';
@@ -89,7 +90,11 @@ export interface Batch {
 /** A source of batches: arrays [x, y] or [x, y, sampleWeight] (a DataLoader, an array, a generator). */
 export type BatchSource = Iterable<readonly Tensor[]> | AsyncIterable<readonly Tensor[]>;
 
-/** Keras' History: the epochs run and, per key ('loss', 'val_loss', 'accuracy', ...), one value per epoch. */
+/**
+ * Keras' History: the epochs run and, per key ('loss', 'val_loss', 'accuracy', ...), one value per epoch. The one
+ * History of the library: `toJSON()` is the report's History shape (non-finite values as null), so
+ * `report.saveHistory(path, history.toJSON())` and the report charts take it as it is.
+ */
 export class History {
   epoch: number[] = [];
   history: Record<string, number[]> = {};
@@ -102,10 +107,12 @@ export class History {
     }
   }
 
-  toJSON(): { epoch: number[]; history: Record<string, number[]> } {
+  toJSON(): HistoryRecord {
     return {
       epoch: [...this.epoch],
-      history: Object.fromEntries(Object.entries(this.history).map(([k, v]) => [k, [...v]])),
+      history: Object.fromEntries(
+        Object.entries(this.history).map(([k, v]) => [k, v.map((x) => (Number.isFinite(x) ? x : null))]),
+      ),
     };
   }
 }
@@ -618,7 +625,7 @@ export class Trainer {
         initialEpoch = resumeState.epoch;
         this.history.epoch = [...resumeState.history.epoch];
         this.history.history = Object.fromEntries(
-          Object.entries(resumeState.history.history).map(([k, v]) => [k, [...v]]),
+          Object.entries(resumeState.history.history).map(([k, v]) => [k, v.map((x) => x ?? Number.NaN)]),
         );
         const rng = resumeState.rng;
         if (rng.default) defaultGenerator.setState(rng.default);

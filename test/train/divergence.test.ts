@@ -63,6 +63,10 @@ describe('a diverging fit stops by default (TerminateOnNaN-style)', () => {
     const t2 = compile(m2, { optimizer: new SGD(m2.parameters(), { lr: 1e30 }), loss: 'crossEntropy' });
     const h2 = await t2.fit(data.x, data.y, { epochs: 2, batchSize: 4, verbose: 0, terminateOnNaN: false });
     assert.equal(h2.epoch.length, 2);
+    // One History: its JSON is the report's History (NaN as null), accepted as it is.
+    const json = h2.toJSON();
+    assert.equal(json.history.loss![1], null);
+    assert.equal(ts.validateHistory(json), json);
   });
 });
 
