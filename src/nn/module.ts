@@ -298,6 +298,17 @@ export abstract class Module<TArgs extends unknown[] = [Tensor], TOut = Tensor> 
    * key throws, naming both lists; otherwise they are returned.
    */
   loadStateDict(stateDict: Record<string, Tensor>, opts: { strict?: boolean } = {}): LoadResult {
+    checkOptionKeys('loadStateDict', opts, ['strict']);
+    check(
+      opts.strict === undefined || typeof opts.strict === 'boolean',
+      'loadStateDict',
+      () => `strict must be true or false, got ${String(opts.strict)}`,
+    );
+    check(
+      stateDict !== null && typeof stateDict === 'object',
+      'loadStateDict',
+      () => `expected a state dict (an object of tensors keyed by name), got ${String(stateDict)}`,
+    );
     const own = this.stateDict();
     const missingKeys = Object.keys(own).filter((k) => !(k in stateDict));
     const unexpectedKeys = Object.keys(stateDict).filter((k) => !(k in own));

@@ -54,4 +54,22 @@ describe('layer options: an unknown key is an error with the right name', () => 
     const back = moduleFromConfig(moduleToConfig(m));
     assert.deepEqual(moduleToConfig(back), moduleToConfig(m));
   });
+
+  it('loadStateDict: strict by default; {strict: false} returns the incompatible keys; its options are checked', () => {
+    const a = new Linear(2, 3);
+    const b = new Sequential(new Linear(2, 3));
+    assert.throws(
+      () => b.loadStateDict(a.stateDict()),
+      /missing keys: \[0\.weight, 0\.bias\]; unexpected keys: \[weight, bias\]/,
+    );
+    assert.deepEqual(b.loadStateDict(a.stateDict(), { strict: false }), {
+      missingKeys: ['0.weight', '0.bias'],
+      unexpectedKeys: ['weight', 'bias'],
+    });
+    assert.throws(
+      () => new Linear(2, 4).loadStateDict(a.stateDict(), { strict: false }),
+      /size mismatch for weight: copying a tensor of shape \[3,2\], the shape in the current model is \[4,2\]/,
+    );
+    assert.throws(() => a.loadStateDict(a.stateDict(), { stict: false } as never), /did you mean "strict"/);
+  });
 });
