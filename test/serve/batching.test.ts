@@ -39,7 +39,9 @@ describe('serve: dynamic batching', SUITE, () => {
       const count = Number(
         /tensorscript_batch_size_count\{model="dense",version="1",kind="tensor"\} (\d+)/.exec(m.text)?.[1],
       );
-      const sum = Number(/tensorscript_batch_size_sum\{model="dense",version="1",kind="tensor"\} (\d+)/.exec(m.text)?.[1]);
+      const sum = Number(
+        /tensorscript_batch_size_sum\{model="dense",version="1",kind="tensor"\} (\d+)/.exec(m.text)?.[1],
+      );
       assert.equal(count, model.calls.length);
       assert.equal(sum, 24);
     } finally {
