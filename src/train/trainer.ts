@@ -15,7 +15,13 @@ import { cat } from '../tensor/ops/join.ts';
 import { scope } from '../tensor/scope.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import type { Callback, Logs } from './callback.ts';
-import { disposeCheckpoint, loadCheckpoint, saveCheckpoint, type TrainerState } from './checkpoint.ts';
+import {
+  type CheckpointContents,
+  disposeCheckpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+  type TrainerState,
+} from './checkpoint.ts';
 import { type LossSpec, type ResolvedLoss, reduceLoss, resolveLoss } from './losses.ts';
 import { ProgressBar } from './progress.ts';
 
@@ -180,6 +186,16 @@ const FIT_KEYS = optionKeys<FitOptions>({
   terminateOnNaN: true,
   disposeBatches: true,
 });
+/** What fit trains and validates on (see Trainer.fitData). */
+interface FitData {
+  trainX: Tensor | null;
+  trainY: Tensor | null;
+  trainW: Tensor | null;
+  source: BatchSource | null;
+  valData: readonly Tensor[] | BatchSource | null;
+  owned: Tensor[];
+}
+
 const EVALUATE_KEYS = optionKeys<EvaluateOptions>({ batchSize: true, sampleWeight: true });
 
 /** Every callback's checkpoint tensors, named `<callbackIndex>.<key>`. */
@@ -503,49 +519,69 @@ export class Trainer {
 
   // ---- fit ----
 
-  /** Trains on tensors `x`, `y`, or on a batch source (DataLoader, array of [x, y(, w)] batches). */
-  fit(x: Tensor, y: Tensor, opts?: FitOptions): Promise<History>;
-  fit(data: BatchSource, opts?: FitOptions): Promise<History>;
-  async fit(a: Tensor | BatchSource, b?: Tensor | FitOptions, c?: FitOptions): Promise<History> {
-    this.requireCompiled('fit');
-    const tensorsIn = a instanceof Tensor;
-    if (tensorsIn)
-      check(
-        b instanceof Tensor,
-        'fit',
-        () =>
-          `fit(x, y, options): y must be a Tensor of targets, got ${b === undefined ? 'nothing' : typeof b}; for a batch source use fit(data, options)`,
-      );
-    else
-      check(
-        c === undefined,
-        'fit',
-        () => 'fit(data, options) takes two arguments; for tensors use fit(x, y, options)',
-      );
-    const opts: FitOptions = (tensorsIn ? c : (b as FitOptions | undefined)) ?? {};
-    checkOptionKeys('fit', opts, FIT_KEYS);
-    const stopOnNaN = opts.terminateOnNaN ?? this.terminateOnNaN;
-    const epochs = opts.epochs ?? 1;
-    const batchSize = opts.batchSize ?? 32;
-    check(
-      Number.isInteger(epochs) && epochs >= 0,
-      'fit',
-      () => `epochs must be an integer >= 0, got ${epochs}`,
-    );
-    check(
-      Number.isInteger(batchSize) && batchSize > 0,
-      'fit',
-      () => `batchSize must be a positive integer, got ${batchSize}`,
-    );
+  /**
+   * Starts fit's generators: from a checkpoint (weights, optimizer, history, RNG states; the contents stay alive
+   * for the callbacks' tensors and are the caller's to dispose), else from the seed.
+   */
+  private restoreOrSeed(
+    opts: FitOptions,
+    loaderGen: unknown,
+  ): { initialEpoch: number; resumeState: TrainerState | null; resumeCk: CheckpointContents | null } {
+    let initialEpoch = opts.initialEpoch ?? 0;
+    let resumeState: TrainerState | null = null;
+    this.history = new History();
+    this.resumed = false;
+    let resumeCk: CheckpointContents | null = null;
+    if (opts.resumeFrom !== undefined) {
+      const ck = loadCheckpoint(opts.resumeFrom);
+      resumeCk = ck;
+      try {
+        this.module.loadStateDict(ck.model);
+        if (ck.optimizer !== null) {
+          check(
+            ck.optimizer.name === this.optimizer.name,
+            'fit',
+            () => `checkpoint optimizer is ${ck.optimizer!.name}, the trainer's is ${this.optimizer.name}`,
+          );
+          this.optimizer.loadStateDict(ck.optimizer);
+        }
+      } catch (e) {
+        disposeCheckpoint(ck);
+        throw e;
+      }
+      resumeState = ck.trainer;
+      if (resumeState !== null) {
+        initialEpoch = resumeState.epoch;
+        this.history.epoch = [...resumeState.history.epoch];
+        this.history.history = Object.fromEntries(
+          Object.entries(resumeState.history.history).map(([k, v]) => [k, v.map((x) => x ?? Number.NaN)]),
+        );
+        const rng = resumeState.rng;
+        if (rng.default) defaultGenerator.setState(rng.default);
+        if (rng.shuffle) this.shuffleGenerator.setState(rng.shuffle);
+        if (rng.loader && loaderGen instanceof Generator) loaderGen.setState(rng.loader);
+      }
+      this.resumed = true;
+    } else if (opts.seed !== undefined) {
+      defaultGenerator.manualSeed(opts.seed);
+      this.shuffleGenerator = new Generator(opts.seed);
+    } else this.shuffleGenerator = new Generator(defaultGenerator.nextU32());
 
-    // Data.
+    return { initialEpoch, resumeState, resumeCk };
+  }
+
+  /**
+   * fit's data: tensors (split into train and validation parts when asked) or a batch source. `owned` are the
+   * views fit made and disposes at the end.
+   */
+  private fitData(a: Tensor | BatchSource, b: Tensor | undefined, opts: FitOptions): FitData {
     let trainX: Tensor | null = null;
     let trainY: Tensor | null = null;
     let trainW: Tensor | null = null;
     let source: BatchSource | null = null;
     let valData: readonly Tensor[] | BatchSource | null = opts.validationData ?? null;
     const owned: Tensor[] = [];
-    if (tensorsIn) {
+    if (a instanceof Tensor) {
       const y = b as Tensor;
       this.checkData('fit', a, y, opts.sampleWeight);
       trainX = a;
@@ -594,49 +630,55 @@ export class Trainer {
       source = a;
     }
 
-    // Generators and resume.
+    return { trainX, trainY, trainW, source, valData, owned };
+  }
+
+  /** Trains on tensors `x`, `y`, or on a batch source (DataLoader, array of [x, y(, w)] batches). */
+  fit(x: Tensor, y: Tensor, opts?: FitOptions): Promise<History>;
+  fit(data: BatchSource, opts?: FitOptions): Promise<History>;
+  async fit(a: Tensor | BatchSource, b?: Tensor | FitOptions, c?: FitOptions): Promise<History> {
+    this.requireCompiled('fit');
+    const tensorsIn = a instanceof Tensor;
+    if (tensorsIn)
+      check(
+        b instanceof Tensor,
+        'fit',
+        () =>
+          `fit(x, y, options): y must be a Tensor of targets, got ${b === undefined ? 'nothing' : typeof b}; for a batch source use fit(data, options)`,
+      );
+    else
+      check(
+        c === undefined,
+        'fit',
+        () => 'fit(data, options) takes two arguments; for tensors use fit(x, y, options)',
+      );
+    const opts: FitOptions = (tensorsIn ? c : (b as FitOptions | undefined)) ?? {};
+    checkOptionKeys('fit', opts, FIT_KEYS);
+    const stopOnNaN = opts.terminateOnNaN ?? this.terminateOnNaN;
+    const epochs = opts.epochs ?? 1;
+    const batchSize = opts.batchSize ?? 32;
+    check(
+      Number.isInteger(epochs) && epochs >= 0,
+      'fit',
+      () => `epochs must be an integer >= 0, got ${epochs}`,
+    );
+    check(
+      Number.isInteger(batchSize) && batchSize > 0,
+      'fit',
+      () => `batchSize must be a positive integer, got ${batchSize}`,
+    );
+
+    const { trainX, trainY, trainW, source, valData, owned } = this.fitData(
+      a,
+      tensorsIn ? (b as Tensor) : undefined,
+      opts,
+    );
+
     const loaderGen = source !== null ? (source as { generator?: unknown }).generator : undefined;
-    let initialEpoch = opts.initialEpoch ?? 0;
-    let resumeState: TrainerState | null = null;
-    this.history = new History();
-    this.resumed = false;
-    let resumeTensors: Record<string, Tensor> = {};
-    let resumeCk: ReturnType<typeof loadCheckpoint> | null = null;
-    if (opts.resumeFrom !== undefined) {
-      const ck = loadCheckpoint(opts.resumeFrom);
-      resumeCk = ck;
-      resumeTensors = ck.callbackTensors;
-      try {
-        this.module.loadStateDict(ck.model);
-        if (ck.optimizer !== null) {
-          check(
-            ck.optimizer.name === this.optimizer.name,
-            'fit',
-            () => `checkpoint optimizer is ${ck.optimizer!.name}, the trainer's is ${this.optimizer.name}`,
-          );
-          this.optimizer.loadStateDict(ck.optimizer);
-        }
-      } catch (e) {
-        disposeCheckpoint(ck);
-        throw e;
-      }
-      resumeState = ck.trainer;
-      if (resumeState !== null) {
-        initialEpoch = resumeState.epoch;
-        this.history.epoch = [...resumeState.history.epoch];
-        this.history.history = Object.fromEntries(
-          Object.entries(resumeState.history.history).map(([k, v]) => [k, v.map((x) => x ?? Number.NaN)]),
-        );
-        const rng = resumeState.rng;
-        if (rng.default) defaultGenerator.setState(rng.default);
-        if (rng.shuffle) this.shuffleGenerator.setState(rng.shuffle);
-        if (rng.loader && loaderGen instanceof Generator) loaderGen.setState(rng.loader);
-      }
-      this.resumed = true;
-    } else if (opts.seed !== undefined) {
-      defaultGenerator.manualSeed(opts.seed);
-      this.shuffleGenerator = new Generator(opts.seed);
-    } else this.shuffleGenerator = new Generator(defaultGenerator.nextU32());
+    const start = this.restoreOrSeed(opts, loaderGen);
+    const { initialEpoch, resumeState } = start;
+    let resumeCk = start.resumeCk;
+    const resumeTensors = resumeCk?.callbackTensors ?? {};
 
     // Callbacks.
     const callbacks: Callback[] = [...(opts.callbacks ?? [])];
