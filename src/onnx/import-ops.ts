@@ -28,6 +28,56 @@ export type OpImpl = (inputs: (Value | undefined)[], ctx: OpContext) => Value[];
 
 const ops = new Map<string, OpImpl>();
 
+/**
+ * The ai.onnx version from which each op's semantics are the ones implemented here (the operator
+ * changelog): a model stamped with an older opset still imports when all of its ops are at least this old,
+ * as the ONNX backend tests are (Conv at 11, MaxPool at 12).
+ */
+const SINCE: Record<string, number> = {
+  Abs: 6,
+  Add: 7,
+  AveragePool: 11,
+  BatchNormalization: 9,
+  Cast: 6,
+  Concat: 11,
+  Constant: 12,
+  Conv: 11,
+  Div: 7,
+  Dropout: 13,
+  Elu: 6,
+  Erf: 9,
+  Exp: 6,
+  Flatten: 11,
+  Gather: 11,
+  Gemm: 11,
+  GlobalAveragePool: 1,
+  Identity: 1,
+  LayerNormalization: 17,
+  LeakyRelu: 6,
+  Log: 6,
+  LogSoftmax: 13,
+  MatMul: 9,
+  MaxPool: 11,
+  Mul: 7,
+  Neg: 6,
+  Pad: 11,
+  Pow: 7,
+  Reciprocal: 6,
+  ReduceMean: 11,
+  Relu: 6,
+  Reshape: 5,
+  Shape: 1,
+  Sigmoid: 6,
+  Softmax: 13,
+  Softplus: 1,
+  Sqrt: 6,
+  Squeeze: 11,
+  Sub: 7,
+  Tanh: 6,
+  Transpose: 1,
+  Unsqueeze: 11,
+};
+
 /** The ops the importer supports, sorted (for docs and error messages). */
 export function supportedOps(): string[] {
   return [...ops.keys()].sort();
@@ -35,6 +85,11 @@ export function supportedOps(): string[] {
 
 export function opImpl(opType: string): OpImpl | undefined {
   return ops.get(opType);
+}
+
+/** The oldest opset whose version of `opType` the importer implements (13 when not listed). */
+export function opSince(opType: string): number {
+  return SINCE[opType] ?? 13;
 }
 
 const T = (v: Value | undefined, c: OpContext, i = 0): Tensor => asTensor(v, c.a.where, String(i));
@@ -73,6 +128,12 @@ ops.set('Identity', (inp) => [inp[0] as Value]);
 ops.set('Dropout', (inp, c) => {
   // Inference graphs: dropout is the identity (training_mode, when given, must be false).
   onlyFirstOutput(c, 'mask');
+  const training = inp[2];
+  if (training !== undefined && asInts(training, c.a.where, 'training_mode').some((v) => v !== 0))
+    fail(
+      'onnx.import',
+      `${c.a.where}: training_mode true is not supported (random masks cannot be reproduced)`,
+    );
   return [inp[0] as Value];
 });
 
@@ -123,9 +184,10 @@ binary(
   (x, y) => x.mul(y),
   (x, y) => x * y,
 );
+// Integer division truncates (as ONNX's integer Div); float division is the usual one.
 binary(
   'Div',
-  (x, y) => x.div(y),
+  (x, y) => (x.dtype === 'int32' && y.dtype === 'int32' ? x.div(y).to('int32') : x.div(y)),
   (x, y) => Math.trunc(x / y),
 );
 ops.set('Pow', (inp, c) => {
@@ -152,14 +214,14 @@ ops.set('Gemm', (inp, c) => {
   return [y];
 });
 
-/** Symmetric 2-D pads from ONNX pads [hBegin, wBegin, hEnd, wEnd] (and auto_pad), or an error. */
-function pads2d(
+/** ONNX pads [hBegin, wBegin, hEnd, wEnd] of a 2-D kernel op, auto_pad resolved. */
+function rawPads(
   c: OpContext,
   x: Tensor,
   kernel: number[],
   strides: number[],
   dilations: number[],
-): [number, number] {
+): number[] {
   const auto = c.a.string('auto_pad', 'NOTSET');
   let p = c.a.ints('pads', [0, 0, 0, 0]);
   if (auto === 'VALID') p = [0, 0, 0, 0];
@@ -174,9 +236,51 @@ function pads2d(
       p[i + 2] = total - p[i]!;
     }
   } else if (auto !== 'NOTSET') fail('onnx.import', `${c.a.where}: auto_pad ${auto} is not supported`);
-  if (p.length !== 4 || p[0] !== p[2] || p[1] !== p[3])
-    fail('onnx.import', `${c.a.where}: only symmetric 2-D padding is supported, got pads [${p.join(', ')}]`);
-  return [p[0]!, p[1]!];
+  if (p.length !== 4 || p.some((v) => v < 0))
+    fail('onnx.import', `${c.a.where}: expected 4 non-negative 2-D pads, got [${p.join(', ')}]`);
+  return p;
+}
+
+/** Pads dims 2 and 3 of x by [hBegin, wBegin, hEnd, wEnd] with `value` (concatenation keeps the gradient). */
+function padSpatial(x: Tensor, p: number[], value: number): Tensor {
+  let y = x;
+  for (const ax of [2, 3]) {
+    const before = p[ax - 2]!;
+    const after = p[ax]!;
+    const block = (n: number) => {
+      const shape = [...y.shape];
+      shape[ax] = n;
+      return full(shape, value, { dtype: y.dtype });
+    };
+    if (before > 0 || after > 0)
+      y = cat([...(before > 0 ? [block(before)] : []), y, ...(after > 0 ? [block(after)] : [])], ax);
+  }
+  return y;
+}
+
+/**
+ * The input and symmetric padding a 2-D kernel op runs with. Pads the library's ops cannot take
+ * (asymmetric, or wider than half the kernel) are applied beforehand with `fill` (0 for conv and for
+ * averages that count padding, -inf for max pooling); a null `fill` refuses them.
+ */
+function padded(
+  c: OpContext,
+  x: Tensor,
+  kernel: number[],
+  strides: number[],
+  dilations: number[],
+  fill: number | null,
+): [Tensor, [number, number]] {
+  const p = rawPads(c, x, kernel, strides, dilations);
+  const symmetric = p[0] === p[2] && p[1] === p[3];
+  const fits = 2 * p[0]! <= kernel[0]! && 2 * p[1]! <= kernel[1]!;
+  if (symmetric && fits) return [x, [p[0]!, p[1]!]];
+  if (fill === null)
+    fail(
+      'onnx.import',
+      `${c.a.where}: only symmetric padding of at most half the kernel is supported here, got pads [${p.join(', ')}]`,
+    );
+  return [padSpatial(x, p, fill), [0, 0]];
 }
 
 function check2d(c: OpContext, x: Tensor): void {
@@ -191,10 +295,10 @@ ops.set('Conv', (inp, c) => {
   const kernel = c.a.ints('kernel_shape', [w.shape[2]!, w.shape[3]!]);
   const strides = c.a.ints('strides', [1, 1]);
   const dilations = c.a.ints('dilations', [1, 1]);
-  const padding = pads2d(c, x, kernel, strides, dilations);
+  const [xp, padding] = padded(c, x, kernel, strides, dilations, 0);
   const bias = inp[2] === undefined ? null : T(inp[2], c, 2);
   return [
-    conv2d(x, w, bias, {
+    conv2d(xp, w, bias, {
       stride: [strides[0]!, strides[1]!],
       padding,
       dilation: [dilations[0]!, dilations[1]!],
@@ -212,9 +316,9 @@ ops.set('MaxPool', (inp, c) => {
   const k = c.a.ints('kernel_shape');
   const s = c.a.ints('strides', [1, 1]);
   const d = c.a.ints('dilations', [1, 1]);
-  const padding = pads2d(c, x, k, s, d);
+  const [xp, padding] = padded(c, x, k, s, d, Number.NEGATIVE_INFINITY);
   return [
-    maxPool2d(x, {
+    maxPool2d(xp, {
       kernelSize: [k[0]!, k[1]!],
       stride: [s[0]!, s[1]!],
       padding,
@@ -231,16 +335,24 @@ ops.set('AveragePool', (inp, c) => {
   const s = c.a.ints('strides', [1, 1]);
   const d = c.a.ints('dilations', [1, 1]);
   if (d.some((v) => v !== 1)) fail('onnx.import', `${c.a.where}: dilated average pooling is not supported`);
-  const padding = pads2d(c, x, k, s, d);
-  return [
-    avgPool2d(x, {
+  const includePad = c.a.int('count_include_pad', 0) === 1;
+  const pool = (t: Tensor, padding: [number, number]) =>
+    avgPool2d(t, {
       kernelSize: [k[0]!, k[1]!],
       stride: [s[0]!, s[1]!],
       padding,
       ceilMode: c.a.int('ceil_mode', 0) === 1,
-      countIncludePad: c.a.int('count_include_pad', 0) === 1,
-    }),
-  ];
+      countIncludePad: includePad,
+    });
+  const p = rawPads(c, x, k, s, d);
+  if (!includePad && (p[0] !== p[2] || p[1] !== p[3] || 2 * p[0]! > k[0]! || 2 * p[1]! > k[1]!)) {
+    // Padding the library's pooling cannot take, excluded from the count: the average of the zero-padded
+    // input over the average of a zero-padded mask of ones (each window's share of real pixels).
+    const ones = full([1, 1, x.shape[2]!, x.shape[3]!], 1, { dtype: x.dtype });
+    return [pool(padSpatial(x, p, 0), [0, 0]).div(pool(padSpatial(ones, p, 0), [0, 0]))];
+  }
+  const [xp, padding] = padded(c, x, k, s, d, 0);
+  return [pool(xp, padding)];
 });
 
 ops.set('BatchNormalization', (inp, c) => {
@@ -258,11 +370,25 @@ ops.set('BatchNormalization', (inp, c) => {
 });
 
 ops.set('LayerNormalization', (inp, c) => {
-  onlyFirstOutput(c, 'Mean/InvStdDev');
   const x = T(inp[0], c);
   const axis = normAxis(c.a.int('axis', -1), x.ndim, c);
   const bias = inp[2] === undefined ? null : T(inp[2], c, 2);
-  return [layerNorm(x, x.shape.slice(axis), T(inp[1], c, 1), bias, c.a.float('epsilon', 1e-5))];
+  const eps = c.a.float('epsilon', 1e-5);
+  const scale = T(inp[1], c, 1);
+  const dims = x.shape.slice(axis);
+  // Scale and bias broadcast against the normalised dims; layerNorm wants them shaped as those dims.
+  const full = (t: Tensor) =>
+    t.shape.join(',') === dims.join(',')
+      ? t
+      : t.mul(tensor(new Float32Array(dims.reduce((p, q) => p * q, 1)).fill(1), { shape: dims }));
+  const y = layerNorm(x, dims, full(scale), bias === null ? null : full(bias), eps);
+  if (c.outputs <= 1) return [y];
+  // The optional Mean and InvStdDev outputs: statistics over the normalised axes, kept as size-1 dims.
+  const axes = [...Array(x.ndim - axis).keys()].map((i) => i + axis);
+  const mu = mean(x, axes, true);
+  const centred = x.sub(mu);
+  const invStd = mean(centred.mul(centred), axes, true).add(eps).rsqrt();
+  return [y, mu, invStd];
 });
 
 ops.set('Flatten', (inp, c) => {
@@ -386,7 +512,9 @@ ops.set('Gather', (inp, c) => {
     });
     idxDims = idx.dims;
   } else if (idx instanceof Tensor && idx.dtype === 'int32') {
-    flat = reshape(idx, [idx.size]);
+    // Indices carry no gradient: negative ones are wrapped on the host, as ONNX allows them.
+    const raw = Int32Array.from(idx.toTypedArray() as Int32Array, (i) => (i < 0 ? i + n : i));
+    flat = tensor(raw, { shape: [raw.length], dtype: 'int32' });
     idxDims = [...idx.shape];
   } else fail('onnx.import', `${c.a.where}: indices must be integers`);
   const picked = indexSelect(x, ax, flat);

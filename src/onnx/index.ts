@@ -14,6 +14,7 @@ export { supportedOps } from './import-ops.ts';
 export {
   AttrType,
   decodeModel,
+  decodeTensorProto,
   ElemType,
   encodeModel,
   type GraphProto,

@@ -97,15 +97,26 @@ export interface ModelProto {
   graph?: GraphProto;
 }
 
-let modelType: protobuf.Type | null = null;
+let root: protobuf.Root | null = null;
 
-/** The ModelProto message type, parsed from the embedded schema once. */
-function modelProtoType(): protobuf.Type {
-  if (modelType === null) {
-    const root = protobuf.parse(ONNX_PROTO, { keepCase: false }).root;
-    modelType = root.lookupType('onnx.ModelProto');
+/** A message type of the embedded schema (parsed once). */
+function messageType(name: string): protobuf.Type {
+  root ??= protobuf.parse(ONNX_PROTO, { keepCase: false }).root;
+  return root.lookupType(name);
+}
+const modelProtoType = (): protobuf.Type => messageType('onnx.ModelProto');
+
+/** Parses a serialised TensorProto (the .pb files of the ONNX backend tests). */
+export function decodeTensorProto(bytes: Uint8Array, source = 'TensorProto'): TensorProto {
+  const t = messageType('onnx.TensorProto');
+  try {
+    return t.toObject(t.decode(bytes), {
+      longs: Number,
+      bytes: Uint8Array as unknown as typeof String,
+    }) as TensorProto;
+  } catch (e) {
+    fail('onnx.import', `${source} is not a valid TensorProto: ${(e as Error).message}`);
   }
-  return modelType;
 }
 
 /** Serialises a model to ONNX bytes. */
