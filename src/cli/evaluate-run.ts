@@ -5,8 +5,9 @@ import * as ts from '../index.ts';
 import { type CheckpointModel, loadCheckpointModel, resolveRunCheckpoint } from './checkpoint-model.ts';
 import type { ImagePreprocessor, TabularPreprocessor, TextPreprocessor } from './preprocess.ts';
 import { encodeLabels, loadSource, readTable } from './sources.ts';
-import { type Outputs, predictedClass, scoresFor } from './task.ts';
-import { scoreOutputs } from './train-run.ts';
+import { predictedClass, scoresFor, targetTensor } from './task.ts';
+
+const scoreOutputs = ts.saving.scoreOutputs;
 
 export interface EvaluateResult {
   workflow: string;
@@ -70,22 +71,31 @@ async function labelledData(
   return { x: (pre as TextPreprocessor).texts(t.texts), y: remap(t.labels, t.classes, cm.labels!, path) };
 }
 
-function batchedOutputs(cm: CheckpointModel, x: ts.Tensor, batchSize: number): Outputs {
-  const n = x.shape[0]!;
-  const parts: Outputs[] = [];
+/** Mean loss over x in batches, as train's JSON line reports it on the test split. */
+function meanLoss(cm: CheckpointModel, x: ts.Tensor, y: ArrayLike<number>, batchSize: number): number {
+  const fn = ts.train.resolveLoss(cm.config.loss as ts.train.LossSpec).fn;
+  const kind = cm.info.targetKind;
+  const yArr = cm.task === 'classification' ? Int32Array.from(y) : Float64Array.from(y);
   const module = cm.model as unknown as { call(x: ts.Tensor): ts.Tensor };
-  for (let s = 0; s < n; s += batchSize)
-    parts.push(
-      ts.scope(() => ts.noGrad(() => cm.outputs(module.call(x.narrow(0, s, Math.min(batchSize, n - s)))))),
-    );
-  const cols = parts[0]?.cols ?? 1;
-  const values = new Float64Array(n * cols);
-  let off = 0;
-  for (const p of parts) {
-    values.set(p.values, off);
-    off += p.values.length;
+  const n = x.shape[0]!;
+  let total = 0;
+  for (let s = 0; s < n; s += batchSize) {
+    const b = Math.min(batchSize, n - s);
+    const rows = Int32Array.from({ length: b }, (_, i) => s + i);
+    // A loss may give one value per sample (reduction 'none'): its mean is the batch loss.
+    total +=
+      b *
+      ts.scope(() =>
+        ts.noGrad(() => {
+          const l = fn(
+            module.call(x.narrow(0, s, b)),
+            targetTensor(yArr, rows, kind, cm.labels?.length ?? 0),
+          );
+          return (l.size === 1 ? l.item() : l.mean().item()) as number;
+        }),
+      );
   }
-  return { values, rows: n, cols };
+  return total / n;
 }
 
 export async function runEvaluate(
@@ -107,11 +117,13 @@ export async function runEvaluate(
     what = `${opts.data} (${x.shape[0]} rows)`;
   }
   const start = performance.now();
-  const o = batchedOutputs(cm, x, cm.config.evaluation.batchSize);
+  const o = cm.saved.outputsOf(x, cm.config.evaluation.batchSize);
   const seconds = (performance.now() - start) / 1000;
-  x.dispose();
   const threshold = cm.info.threshold;
   const metrics = scoreOutputs(cm.task, cm.labels, y, o, threshold);
+  // The same fields as train's JSON line, the test loss included.
+  metrics.loss = meanLoss(cm, x, y, cm.config.evaluation.batchSize);
+  x.dispose();
   const nClasses = cm.labels?.length ?? 0;
   const reportDir = opts.outDir ?? join(dirname(resolveRunCheckpoint(checkpoint)), 'evaluation');
   const task: ts.ReportTask =

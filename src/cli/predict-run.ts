@@ -111,6 +111,14 @@ export async function runPredict(
 ): Promise<Prediction[]> {
   const cm = loadCheckpointModel(checkpoint);
   const { ids, records } = await readPredictInput(input);
+  if (cm.preprocessor instanceof ts.data.TabularPreprocessor) {
+    // Missing feature columns are an error (raised here, naming them); extra ones are ignored, and said so.
+    const { ignored } = cm.preprocessor.checkColumns(records);
+    if (ignored.length > 0)
+      (opts.log ?? ((s: string) => process.stderr.write(`${s}\n`)))(
+        `[predict] ${input}: ignoring column${ignored.length > 1 ? 's' : ''} the model does not use: ${ignored.join(', ')}`,
+      );
+  }
   const start = performance.now();
   const preds = cm.predict(records, { batchSize: opts.batchSize ?? 256 });
   const seconds = (performance.now() - start) / 1000;

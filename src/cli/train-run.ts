@@ -2,12 +2,13 @@
  * `tensorscript train`: data -> (cross-validation) -> fit -> checkpoint -> test evaluation -> report.
  * Uses only the public API, so it doubles as the reference for writing the same workflow by hand.
  */
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import * as ts from '../index.ts';
 import type { LabelsJSON } from './checkpoint-model.ts';
 import { saveRunCheckpoint } from './checkpoint-model.ts';
 import type { RunConfig } from './config.ts';
-import type { Preprocessor } from './preprocess.ts';
+import type { Preprocessor, TabularPreprocessor } from './preprocess.ts';
 import { crossValidationFolds, loadSource, type Source } from './sources.ts';
 import {
   isRegressionLoss,
@@ -119,44 +120,8 @@ export async function fitModel(
   return { model, trainer, history, seconds, samplesSeen: perEpoch * history.epoch.length };
 }
 
-/** Scalar test metrics (sklearn names) from outputs: the same functions the report uses. */
-export function scoreOutputs(
-  task: 'classification' | 'regression',
-  classes: string[] | null,
-  yTrue: ArrayLike<number>,
-  o: Outputs,
-  threshold: number,
-): Record<string, number> {
-  const yt = Array.from(yTrue);
-  if (task === 'regression') {
-    const yp = Array.from(o.values);
-    return {
-      r2: ts.metrics.r2Score(yt, yp),
-      mse: ts.metrics.meanSquaredError(yt, yp),
-      mae: ts.metrics.meanAbsoluteError(yt, yp),
-    };
-  }
-  const c = classes!.length;
-  const yp = Array.from({ length: o.rows }, (_, r) => predictedClass(o, r, c, threshold));
-  const out: Record<string, number> = {
-    accuracy: ts.metrics.accuracyScore(yt, yp),
-    f1_macro: ts.metrics.f1Score(yt, yp, { average: 'macro' }) as number,
-  };
-  const scores = scoresFor(o, c);
-  try {
-    out.roc_auc = (
-      c === 2
-        ? (ts.metrics.rocAucScore(yt, scores as number[]) as number)
-        : ts.metrics.rocAucScore(yt, scores as number[][], {
-            average: 'macro',
-            labels: classes!.map((_, i) => i),
-          })
-    ) as number;
-  } catch {
-    // A fold/test part holding one class only has no ROC AUC.
-  }
-  return out;
-}
+/** Scalar test metrics (sklearn names): the library's, shared with evaluate and the report. */
+export const scoreOutputs = ts.saving.scoreOutputs;
 
 /** Model outputs on x (batched, eval mode) as probabilities or values. */
 export function predictOutputs(
@@ -182,6 +147,45 @@ function checkTask(config: RunConfig, src: Source): void {
     );
 }
 
+/** Fails before any training when the output directory cannot be written (not after a whole run). */
+function checkWritable(outDir: string): void {
+  const probe = join(outDir, `.write-test-${process.pid}`);
+  ts.saving.fsStep('train', 'create the output directory', outDir, () => ts.saving.nodeFs.mkdir(outDir));
+  ts.saving.fsStep('train', 'write into the output directory', outDir, () => {
+    ts.saving.nodeFs.writeFile(probe, '');
+    ts.saving.nodeFs.rm(probe);
+  });
+}
+
+/** A classifier needs two classes in its training split; one class would train a constant and crash the report. */
+function checkClasses(src: Source): void {
+  if (src.task !== 'classification') return;
+  const seen = new Set<number>();
+  for (const i of src.split.train) seen.add(src.y[i]!);
+  if (seen.size < 2) {
+    const names = [...seen].map((k) => src.classes?.[k] ?? String(k));
+    throw new ts.TensorScriptError(
+      'train',
+      `the training split holds a single class (${names.join(', ') || 'none'}); a classifier needs at least two`,
+    );
+  }
+}
+
+/** The split as another tool can reproduce or check it: the rule, the seed and a hash of the row indices. */
+function splitRecord(config: RunConfig, src: Source): Record<string, unknown> {
+  const hash = (rows: Int32Array) =>
+    `sha256:${createHash('sha256')
+      .update(new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength))
+      .digest('hex')}`;
+  return {
+    seed: config.seed,
+    rule: (config.data as { split?: unknown }).split ?? 'the source default',
+    indexHash: 'sha256 over the row indices as little-endian int32, in split order',
+    train: { rows: src.split.train.length, hash: hash(src.split.train) },
+    test: { rows: src.split.test.length, hash: hash(src.split.test), indices: Array.from(src.split.test) },
+  };
+}
+
 function mean(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
 }
@@ -200,8 +204,10 @@ export async function runTraining(config: RunConfig, opts: TrainRunOptions = {})
   const log = opts.log ?? ((s: string) => process.stdout.write(`${s}\n`));
   const progress = opts.progress ?? process.stdout;
   const outDir = opts.outDir ?? config.output ?? join('runs', config.name);
+  checkWritable(outDir);
   const src = await loadSource(config);
   checkTask(config, src);
+  checkClasses(src);
   log(
     `[${config.name}] data: ${src.describe}; ${src.split.train.length} train / ${src.split.test.length} test rows`,
   );
@@ -258,14 +264,9 @@ export async function runTraining(config: RunConfig, opts: TrainRunOptions = {})
   };
   const checkpointDir = join(outDir, 'checkpoint');
   const historyJson = fit.history.toJSON();
-  saveRunCheckpoint(checkpointDir, {
-    model: fit.model,
-    optimizer: fit.trainer.optimizer,
-    config,
-    preprocessor: pre,
-    labels,
-    history: historyJson,
-  });
+  ts.saving.fsStep('train', 'write', join(outDir, 'split.json'), () =>
+    ts.io.writeFileAtomic(join(outDir, 'split.json'), `${JSON.stringify(splitRecord(config, src))}\n`),
+  );
 
   const testRows = src.split.test;
   const yTest = Array.from(testRows, (i) => src.y[i]!);
@@ -275,6 +276,26 @@ export async function runTraining(config: RunConfig, opts: TrainRunOptions = {})
   const metrics = scoreOutputs(src.task, src.classes, yTest, o, threshold);
   const testY = targetTensor(src.y, testRows, kind, nClasses);
   metrics.loss = fit.trainer.evaluate(testX, testY, { batchSize: config.evaluation.batchSize }).loss!;
+  // Feature names for the card's statistics: the numeric columns when nothing is one-hot encoded.
+  const tab = pre.kind === 'tabular' ? (pre as TabularPreprocessor) : null;
+  const names = tab !== null && tab.categorical.length === 0 ? tab.numeric : undefined;
+  const card = ts.saving.makeCard({
+    x: {
+      data: Float32Array.from(train.x.toTypedArray() as ArrayLike<number>),
+      shape: train.x.shape,
+      ...(names ? { names } : {}),
+    },
+    metrics,
+    config: config as unknown as ts.nn.JsonValue,
+  });
+  saveRunCheckpoint(checkpointDir, {
+    model: fit.model,
+    config,
+    preprocessor: pre,
+    labels,
+    history: historyJson,
+    card,
+  });
   for (const t of [train.x, train.y, testX, testY]) t.dispose();
   if (folds.length > 0)
     for (const key of Object.keys(folds[0]!)) {

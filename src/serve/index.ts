@@ -20,6 +20,7 @@ export {
   type TensorValue,
 } from './model.ts';
 export { type LoadOptions, ModelRepository, ModelVersion } from './repository.ts';
+export { servedModelFromSaved } from './saved-model.ts';
 export {
   createServer,
   type InferenceServer,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { PNG } from 'pngjs';
 import { loadCheckpointModel, main } from '../../src/cli/index.ts';
@@ -38,7 +38,7 @@ describe('tensorscript train / evaluate / predict on breast cancer rows', () => 
       cfg,
       `name: bc-tiny
 seed: 3
-data: { source: csv, path: datasets/breast_cancer.csv, label: diagnosis, positiveClass: malignant, limit: 300 }
+data: { source: csv, path: ${resolve('datasets/breast_cancer.csv')}, label: diagnosis, positiveClass: malignant, limit: 300 }
 model:
   className: Sequential
   config:
@@ -64,25 +64,31 @@ evaluation: { metrics: [accuracy], crossValidation: { folds: 2 } }
       assert.equal(typeof trained.metrics[k], 'number', k);
     assert.ok(trained.metrics.accuracy! > 0.8, `accuracy ${trained.metrics.accuracy}`);
     assert.ok(trained.samplesPerSec > 0);
+    // The checkpoint is a saved model: its files live in the version directory the pointer names.
+    const version = ts.saving.resolveSavedModel(join(out, 'checkpoint')).dir;
     for (const f of [
       'config.json',
       'model.safetensors',
-      'optimizer.json',
       'run.json',
       'preprocess.json',
       'labels.json',
       'history.json',
+      'card.json',
     ])
-      assert.ok(existsSync(join(out, 'checkpoint', f)), f);
+      assert.ok(existsSync(join(version, f)), f);
+    const split = JSON.parse(readFileSync(join(out, 'split.json'), 'utf8'));
+    assert.equal(split.seed, 3);
+    assert.equal(split.test.rows, 60);
+    assert.match(split.test.hash, /^sha256:[0-9a-f]{64}$/);
     for (const f of ['report.json', 'report.html', 'roc-curve.svg', 'curve-loss.png'])
       assert.ok(existsSync(join(out, 'report', f)), f);
     const report = JSON.parse(readFileSync(join(out, 'report', 'report.json'), 'utf8'));
     assert.equal(report.task, 'binary');
     assert.equal(report.samples, 60);
     assert.equal(report.metrics.accuracy, trained.metrics.accuracy);
-    const labels = JSON.parse(readFileSync(join(out, 'checkpoint', 'labels.json'), 'utf8'));
+    const labels = JSON.parse(readFileSync(join(version, 'labels.json'), 'utf8'));
     assert.deepEqual(labels.classes, ['benign', 'malignant']);
-    const history = JSON.parse(readFileSync(join(out, 'checkpoint', 'history.json'), 'utf8'));
+    const history = JSON.parse(readFileSync(join(version, 'history.json'), 'utf8'));
     assert.deepEqual(history.epoch, [0, 1, 2]);
     assert.equal(history.history.val_loss.length, 3);
   });
@@ -94,6 +100,11 @@ evaluation: { metrics: [accuracy], crossValidation: { folds: 2 } }
     assert.equal(ev.workflow, 'bc-tiny:evaluate');
     assert.equal(ev.metrics.accuracy, trained.metrics.accuracy);
     assert.ok(Math.abs(ev.metrics.roc_auc! - trained.metrics.roc_auc!) < 1e-6);
+    // evaluate's JSON line carries the same fields as train's, the test loss included.
+    assert.ok(
+      Math.abs(ev.metrics.loss! - trained.metrics.loss!) < 1e-5,
+      `${ev.metrics.loss} vs ${trained.metrics.loss}`,
+    );
     assert.ok(existsSync(join(out, 'evaluation', 'report.html')));
   });
 
@@ -111,11 +122,15 @@ evaluation: { metrics: [accuracy], crossValidation: { folds: 2 } }
       .map((l) => JSON.parse(l));
     assert.equal(preds.length, 4);
     // By hand: the scaler's statistics from preprocess.json, the weights through the public API.
-    const pre = JSON.parse(readFileSync(join(out, 'checkpoint', 'preprocess.json'), 'utf8'));
+    const version = ts.saving.resolveSavedModel(join(out, 'checkpoint')).dir;
+    const pre = JSON.parse(readFileSync(join(version, 'preprocess.json'), 'utf8'));
     const scaler = ts.data.StandardScaler.fromJSON(pre.pipeline.scaler);
     const cols = table.columns.filter((c) => c !== 'diagnosis');
     const x = scaler.transform(records.map((rec) => cols.map((c) => rec[c] as number)));
-    const model = ts.train.loadModelFromCheckpoint(join(out, 'checkpoint'));
+    const model = ts.nn.moduleFromConfig(
+      JSON.parse(readFileSync(join(version, 'config.json'), 'utf8')).model,
+    );
+    model.loadStateDict(ts.io.loadSafetensors(join(version, 'model.safetensors')).tensors);
     const logits = model.call(
       ts.tensor(Float32Array.from(x.data), { shape: [4, 30] }) as never,
     ) as unknown as ts.Tensor;
@@ -144,10 +159,16 @@ evaluation: { metrics: [accuracy], crossValidation: { folds: 2 } }
 
   it('predict reports a bad record with its index and column', async () => {
     const input = join(dir, 'bad.jsonl');
-    writeFileSync(input, '{"mean_radius": "big"}\n');
+    const table = await ts.data.readCsv('datasets/breast_cancer.csv');
+    writeFileSync(input, `${JSON.stringify({ ...ts.data.getRow(table, 0), mean_radius: 'big' })}\n`);
     const r = await cli('predict', out, input);
     assert.equal(r.code, 1);
     assert.match(r.err, /\[predict\] record 0, column "mean_radius": expected a number, got "big"/);
+    // A file whose columns are not the model's is an error naming the missing ones (not imputed predictions).
+    writeFileSync(input, '{"foo": 1, "bar": 2}\n');
+    const wrong = await cli('predict', out, input);
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.err, /\[predict\] record 0 lacks the feature columns mean_radius, mean_texture/);
   });
 });
 
@@ -266,7 +287,8 @@ training: { epochs: 5, batchSize: 4 }
     const r = await cli('train', cfg, '--out', out, '--quiet');
     assert.equal(r.code, 0, r.err);
     assert.equal(lastJson(r.out).workflow, 'text-tiny');
-    const tok = JSON.parse(readFileSync(join(out, 'checkpoint', 'tokenizer.json'), 'utf8'));
+    const version = ts.saving.resolveSavedModel(join(out, 'checkpoint')).dir;
+    const tok = JSON.parse(readFileSync(join(version, 'preprocess.json'), 'utf8')).tokenizer;
     assert.equal(tok.vocab[0], '<pad>');
     assert.ok(tok.vocab.length <= 40);
     const doc = join(dir, 'mail.txt');
@@ -317,7 +339,7 @@ describe('tensorscript info, usage errors and the bin launcher', () => {
     assert.match(bad.err, /config\.optimizer\.lr: expected number, received string/);
     const noCk = await cli('predict', dir, 'x.csv');
     assert.equal(noCk.code, 1);
-    assert.match(noCk.err, /\[loadCheckpointModel\] .* is not a run checkpoint/);
+    assert.match(noCk.err, /\[load\] .* is not a saved model/);
   });
 
   it('bin/tensorscript.mjs starts the CLI through tsx', () => {

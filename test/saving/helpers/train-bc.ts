@@ -9,7 +9,7 @@ export async function trainBreastCancer(
   const numeric = table.columns.filter((c) => c !== label);
   const split = ts.data.trainTestSplit(table.length, { testSize: 0.2, seed: 0 });
   const train = ts.data.selectRows(table, split.train);
-  const pre = ts.data.TabularPreprocessor.fit(train, numeric, [], { scaling: 'standard' });
+  const pre = ts.data.TabularPreprocessor.fit(train, numeric, [], { scaler: 'standard' });
   const labels = ts.data.columnAsStrings(train, label);
   const classes = ['benign', 'malignant'];
   const y = ts.tensor(
