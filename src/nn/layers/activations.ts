@@ -19,7 +19,7 @@ export class LeakyReLU extends Module {
     super();
   }
   forward(x: Tensor): Tensor {
-    return leakyRelu(x, this.negativeSlope);
+    return leakyRelu(x, { negativeSlope: this.negativeSlope });
   }
   override getConfig(): LayerConfig {
     return { negativeSlope: this.negativeSlope };
@@ -31,7 +31,7 @@ export class ELU extends Module {
     super();
   }
   forward(x: Tensor): Tensor {
-    return elu(x, this.alpha);
+    return elu(x, { alpha: this.alpha });
   }
   override getConfig(): LayerConfig {
     return { alpha: this.alpha };

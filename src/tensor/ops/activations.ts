@@ -1,3 +1,5 @@
+import { fail } from '../../core/errors.ts';
+import { checkOptionKeys } from '../../core/options.ts';
 import { normDim } from '../../core/shape.ts';
 import type { Tensor } from '../tensor.ts';
 import { assertTensor } from './dispatch.ts';
@@ -32,13 +34,37 @@ export function gelu(x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): T
   return x.mul(0.5).mul(x.mul(Math.SQRT1_2).erf().add(1));
 }
 
-export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+/**
+ * The one rule for optional op arguments (docs/decisions/registries.md): operands are positional, every optional
+ * argument goes in one options object with unknown keys refused. A bare number is still taken for the one optional
+ * scalar of leakyRelu and elu, so older calls keep working.
+ */
+function scalarOption(
+  op: string,
+  arg: number | Record<string, unknown> | undefined,
+  key: string,
+  dflt: number,
+): number {
+  if (arg === undefined) return dflt;
+  if (typeof arg === 'number') return arg;
+  checkOptionKeys(op, arg, [key]);
+  const v: unknown = arg[key] ?? dflt;
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    fail(op, `${key} must be a finite number, got ${String(v)}`);
+  return v;
+}
+
+/** leakyRelu(x, { negativeSlope = 0.01 }) (a bare number is taken as negativeSlope). */
+export function leakyRelu(x: Tensor, opts: { negativeSlope?: number } | number = {}): Tensor {
   assertTensor('leakyRelu', x);
+  const negativeSlope = scalarOption('leakyRelu', opts, 'negativeSlope', 0.01);
   return x.where(x.gt(0), x.mul(negativeSlope));
 }
 
-export function elu(x: Tensor, alpha = 1): Tensor {
+/** elu(x, { alpha = 1 }) (a bare number is taken as alpha). */
+export function elu(x: Tensor, opts: { alpha?: number } | number = {}): Tensor {
   assertTensor('elu', x);
+  const alpha = scalarOption('elu', opts, 'alpha', 1);
   // expm1 is evaluated on min(x, 0) so the unused branch cannot overflow into a nan gradient.
   return x.where(x.gt(0), x.clamp(null, 0).expm1().mul(alpha));
 }
