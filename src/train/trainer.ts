@@ -198,6 +198,14 @@ interface FitData {
 
 const EVALUATE_KEYS = optionKeys<EvaluateOptions>({ batchSize: true, sampleWeight: true });
 
+/** A value's kind for messages: 'nothing', 'BigInt64Array', 'object', 'number'. */
+function describeArg(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (typeof v === 'object') return v.constructor?.name ?? 'object';
+  return typeof v;
+}
+
 /** Every callback's checkpoint tensors, named `<callbackIndex>.<key>`. */
 function callbackTensors(callbacks: readonly Callback[]): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
@@ -644,7 +652,11 @@ export class Trainer {
         b instanceof Tensor,
         'fit',
         () =>
-          `fit(x, y, options): y must be a Tensor of targets, got ${b === undefined ? 'nothing' : typeof b}; for a batch source use fit(data, options)`,
+          `fit(x, y, options): y must be a Tensor of targets, got ${describeArg(b)}${
+            b instanceof BigInt64Array || b instanceof BigUint64Array
+              ? "; 64-bit integer labels: convert with ts.tensor(Int32Array.from(y, Number), { dtype: 'int32' })"
+              : '; for a batch source use fit(data, options)'
+          }`,
       );
     else
       check(

@@ -89,7 +89,11 @@ describe('trainer arguments', () => {
     const t = compile(toyModel(1), { optimizer: 'adam', loss: 'crossEntropy' });
     await assert.rejects(
       t.fit(data.x, { epochs: 1 } as never),
-      /\[fit\] fit\(x, y, options\): y must be a Tensor of targets, got object/,
+      /\[fit\] fit\(x, y, options\): y must be a Tensor of targets, got Object/,
+    );
+    await assert.rejects(
+      t.fit(data.x, new BigInt64Array(48) as never, { epochs: 1 }),
+      /y must be a Tensor of targets, got BigInt64Array; 64-bit integer labels: convert with ts\.tensor\(Int32Array\.from/,
     );
     await assert.rejects(
       t.fit([[data.x, data.y]] as never, {} as never, { epochs: 1 }),
