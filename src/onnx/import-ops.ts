@@ -8,7 +8,7 @@ import { elu, leakyRelu, logSoftmax, softmax, softplus } from '../tensor/ops/act
 import { adaptiveAvgPool2d, avgPool2d, conv2d, maxPool2d } from '../tensor/ops/conv.ts';
 import { cast } from '../tensor/ops/elementwise.ts';
 import { indexSelect } from '../tensor/ops/indexing.ts';
-import { cat } from '../tensor/ops/join.ts';
+import { cat, stack } from '../tensor/ops/join.ts';
 import { linear, matmul } from '../tensor/ops/linalg.ts';
 import { batchNorm, layerNorm } from '../tensor/ops/normalization.ts';
 import { mean } from '../tensor/ops/reduce.ts';
@@ -42,6 +42,8 @@ const SINCE: Record<string, number> = {
   Concat: 11,
   Constant: 12,
   Conv: 11,
+  ConstantOfShape: 9,
+  LSTM: 7,
   Div: 7,
   Dropout: 13,
   Elu: 6,
@@ -569,4 +571,83 @@ ops.set('Pad', (inp, c) => {
     y = cat(parts, ax);
   });
   return [y];
+});
+
+ops.set('ConstantOfShape', (inp, c) => {
+  const shape = asInts(inp[0], c.a.where, 'input');
+  const t = c.a.tensor('value');
+  const v = t === undefined ? new IntList([0], [1]) : decodeTensor(t, c.a.where);
+  // Integer fills stay on the host (they feed shape arithmetic or become int32 tensors on output).
+  if (v instanceof IntList)
+    return [new IntList(new Array(shape.reduce((p, q) => p * q, 1)).fill(v.values[0] ?? 0), shape)];
+  return [full(shape, v.item(), { dtype: 'float32' })];
+});
+
+/**
+ * LSTM (layout 0: X [seq, batch, in]; gates i, o, f, c as ONNX orders them), forward, reverse or
+ * bidirectional, with peepholes and layout 1, written step by step in tensor ops so the weights train.
+ * Clipping, custom activations, input_forget and ragged sequence_lens are refused.
+ */
+ops.set('LSTM', (inp, c) => {
+  const where = c.a.where;
+  // Layout 1 is batch-major ([batch, seq, in], states [batch, dirs, hidden]); computed as layout 0.
+  const batchMajor = c.a.int('layout', 0) === 1;
+  if (c.a.has('clip') || c.a.int('input_forget', 0) !== 0 || c.a.has('activations'))
+    fail('onnx.import', `${where}: clip, input_forget and custom activations are not supported`);
+  const x0 = T(inp[0], c);
+  const x = batchMajor ? permute(x0, [1, 0, 2]) : x0;
+  const state = (i: number) => {
+    const v = inp[i] === undefined ? undefined : T(inp[i], c, i);
+    return v !== undefined && batchMajor ? permute(v, [1, 0, 2]) : v;
+  };
+  const w = T(inp[1], c, 1);
+  const r = T(inp[2], c, 2);
+  const [seq, batch] = [x.shape[0]!, x.shape[1]!];
+  const hidden = r.shape[2]!;
+  if (inp[4] !== undefined && asInts(inp[4], where, 'sequence_lens').some((l) => l !== seq))
+    fail('onnx.import', `${where}: sequence_lens shorter than the sequence are not supported`);
+  const direction = c.a.string('direction', 'forward');
+  const dirs = direction === 'bidirectional' ? 2 : 1;
+  const ys: Tensor[] = [];
+  const hs: Tensor[] = [];
+  const cs: Tensor[] = [];
+  for (let d = 0; d < dirs; d++) {
+    const wd = reshape(w.narrow(0, d, 1), [4 * hidden, w.shape[2]!]);
+    const rd = reshape(r.narrow(0, d, 1), [4 * hidden, hidden]);
+    let bias: Tensor | null = null;
+    if (inp[3] !== undefined) {
+      const b = reshape(T(inp[3], c, 3).narrow(0, d, 1), [8 * hidden]);
+      bias = b.narrow(0, 0, 4 * hidden).add(b.narrow(0, 4 * hidden, 4 * hidden));
+    }
+    const h0 = state(5);
+    const c0 = state(6);
+    let h = h0 === undefined ? full([batch, hidden], 0) : reshape(h0.narrow(0, d, 1), [batch, hidden]);
+    let cell = c0 === undefined ? full([batch, hidden], 0) : reshape(c0.narrow(0, d, 1), [batch, hidden]);
+    // Peepholes P [dirs, 3 * hidden] in the order i, o, f.
+    const peep = inp[7] === undefined ? null : reshape(T(inp[7], c, 7).narrow(0, d, 1), [3 * hidden]);
+    const pk = (k: number) => (peep === null ? null : peep.narrow(0, k * hidden, hidden));
+    const [pi, po, pf] = [pk(0), pk(1), pk(2)];
+    const reverse = direction === 'reverse' || d === 1;
+    const outs: Tensor[] = new Array(seq);
+    for (let step = 0; step < seq; step++) {
+      const t = reverse ? seq - 1 - step : step;
+      const xt = reshape(x.narrow(0, t, 1), [batch, x.shape[2]!]);
+      const g = linear(xt, wd, bias).add(linear(h, rd));
+      const gate = (k: number) => g.narrow(1, k * hidden, hidden);
+      const i = (pi === null ? gate(0) : gate(0).add(pi.mul(cell))).sigmoid();
+      const f = (pf === null ? gate(2) : gate(2).add(pf.mul(cell))).sigmoid();
+      const cand = gate(3).tanh();
+      cell = f.mul(cell).add(i.mul(cand));
+      const o = (po === null ? gate(1) : gate(1).add(po.mul(cell))).sigmoid();
+      h = o.mul(cell.tanh());
+      outs[t] = h;
+    }
+    ys.push(stack(outs, 0));
+    hs.push(h);
+    cs.push(cell);
+  }
+  // Y [seq, dirs, batch, hidden]; Y_h and Y_c [dirs, batch, hidden].
+  const y = stack(ys, 1);
+  if (batchMajor) return [permute(y, [2, 0, 1, 3]), stack(hs, 1), stack(cs, 1)];
+  return [y, stack(hs, 0), stack(cs, 0)];
 });

@@ -121,13 +121,7 @@ test('a node reading a value nothing produces is refused', () => {
   );
 });
 
-test('unsupported ops: one error lists them all (torch LSTM export)', () => {
-  assert.throws(
-    () => loadOnnx(join(FIX, 'lstm.onnx')),
-    isImportError(
-      /lstm\.onnx: 2 unsupported op type\(s\): ConstantOfShape \(1 node\), LSTM \(1 node\); supported: .*Conv/,
-    ),
-  );
+test('unsupported ops: one error lists them all', () => {
   const custom = tinyGraph(17, (g) => {
     g.addNode('Frobnicate', ['x'], {}, { outputs: ['a'], domain: 'com.example' });
     g.addNode('Hardmax', ['a'], {}, { outputs: ['y'] });

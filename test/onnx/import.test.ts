@@ -19,7 +19,7 @@ interface Golden {
 const golden = (name: string): Golden =>
   JSON.parse(readFileSync(join(FIX, `${name}.json`), 'utf8')) as Golden;
 
-for (const name of ['mlp', 'cnn', 'view_cnn']) {
+for (const name of ['mlp', 'cnn', 'view_cnn', 'lstm']) {
   test(`import torch.onnx.export ${name}: matches ORT and torch within 1e-4, at two batch sizes`, async () => {
     const bytes = readFileSync(join(FIX, `${name}.onnx`));
     const m = loadOnnx(join(FIX, `${name}.onnx`));
@@ -112,4 +112,17 @@ test('library -> ONNX -> library gives identical outputs (SimpleCnn, and an MLP 
     maxAbsDiff(emb.call(ids).toTypedArray() as Float32Array, back3.call(ids).toTypedArray() as Float32Array) <
       1e-6,
   );
+});
+
+test('an imported LSTM trains: every weight gets a gradient and the exported file still runs in ORT', async () => {
+  ts.manualSeed(1);
+  const m = loadOnnx(join(FIX, 'lstm.onnx'));
+  assert.equal(m.parameters().length, 3);
+  const x = ts.randn([2, 4, 5]);
+  const opt = new optim.SGD(m.parameters(), { lr: 0.5 });
+  opt.zeroGrad();
+  m.call(x).square().mean().backward();
+  for (const p of m.parameters()) assert.ok(p.grad !== null && (p.grad.abs().sum().item() as number) > 0);
+  opt.step();
+  assertClose(m.call(x), (await runOrt(m.toOnnx(), { input: x })).output!);
 });
