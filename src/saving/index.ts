@@ -7,6 +7,7 @@ export {
   type ModelCard,
   makeCard,
 } from './card.ts';
+export { type FitTableOptions, fitTable } from './fit-table.ts';
 export { POINTER_FILE, SAVED_MODEL_FORMAT, SAVED_MODEL_VERSION } from './format.ts';
 export { fsStep, nodeFs, type SaveFs } from './fs-layer.ts';
 export { type LoadOptions, loadModel as load, type ResolvedSavedModel, resolveSavedModel } from './load.ts';

@@ -62,7 +62,7 @@ describe('train: checks before training', () => {
 
   it('a training split with one class is refused up front', async () => {
     const table = await ts.data.readCsv('datasets/breast_cancer.csv');
-    const lines = ['diagnosis,' + table.columns.filter((c) => c !== 'diagnosis').join(',')];
+    const lines = [`diagnosis,${table.columns.filter((c) => c !== 'diagnosis').join(',')}`];
     for (let i = 0; i < 120; i++) {
       const row = ts.data.getRow(table, i);
       lines.push(['benign', ...table.columns.filter((c) => c !== 'diagnosis').map((c) => row[c])].join(','));

@@ -33,10 +33,22 @@ function faulty(k: number): { fs: ts.saving.SaveFs; steps: () => number } {
     steps: () => n,
     fs: {
       ...f,
-      mkdir: (p) => (step(), f.mkdir(p)),
-      writeFile: (p, d) => (step(), f.writeFile(p, d)),
-      rename: (x, y) => (step(), f.rename(x, y)),
-      rm: (p) => (step(), f.rm(p)),
+      mkdir(p) {
+        step();
+        f.mkdir(p);
+      },
+      writeFile(p, d) {
+        step();
+        f.writeFile(p, d);
+      },
+      rename(x, y) {
+        step();
+        f.rename(x, y);
+      },
+      rm(p) {
+        step();
+        f.rm(p);
+      },
     },
   };
 }
