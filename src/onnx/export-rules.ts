@@ -24,6 +24,7 @@ import { Dropout } from '../nn/layers/dropout.ts';
 import { Embedding } from '../nn/layers/embedding.ts';
 import { Linear } from '../nn/layers/linear.ts';
 import { BatchNorm1d, BatchNorm2d, LayerNorm } from '../nn/layers/normalization.ts';
+import { GRU, LSTM } from '../nn/layers/recurrent.ts';
 import type { AnyModule } from '../nn/module.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { GraphBuilder } from './graph-builder.ts';
@@ -277,3 +278,80 @@ registerExportRule(LayerNorm, {
     })[0]!;
   },
 });
+
+/**
+ * LSTM and GRU: one ONNX LSTM/GRU node per layer (both directions in one node). torch's gate blocks are
+ * reordered to ONNX's (LSTM i,f,g,o -> i,o,f,c; GRU r,z,n -> z,r,h with linear_before_reset, torch's GRU
+ * form). The graph returns the output sequence (the first element of forward's result); the final states
+ * are not graph outputs.
+ */
+function recurrentRule(kind: 'LSTM' | 'GRU') {
+  const order = kind === 'LSTM' ? [0, 3, 1, 2] : [1, 0, 2];
+  return (ctx: ExportContext, m: LSTM | GRU, x: string, sample: Tensor): string => {
+    if (sample.ndim !== 3)
+      fail('onnx.export', `${kind} exports batched 3-D input only, got rank ${sample.ndim}`);
+    const g = ctx.g;
+    const params = new Map(m.namedParameters());
+    const H = m.hiddenSize;
+    const dirs = m.bidirectional ? 2 : 1;
+    const blocks = (name: string): Float32Array => {
+      const t = params.get(name);
+      if (t === undefined) fail('onnx.export', `${kind}: parameter ${name} is missing`);
+      const a = Float32Array.from(t.toTypedArray() as ArrayLike<number>);
+      const per = a.length / order.length;
+      const out = new Float32Array(a.length);
+      order.forEach((src, dst) => {
+        out.set(a.subarray(src * per, (src + 1) * per), dst * per);
+      });
+      return out;
+    };
+    const concat = (parts: Float32Array[]): Float32Array => {
+      const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+      let off = 0;
+      for (const p of parts) {
+        out.set(p, off);
+        off += p.length;
+      }
+      return out;
+    };
+    let y = m.batchFirst ? g.addNode('Transpose', [x], { perm: [1, 0, 2] })[0]! : x;
+    let inSize = m.inputSize;
+    for (let l = 0; l < m.numLayers; l++) {
+      const sfx = (d: number) => `_l${l}${d === 1 ? '_reverse' : ''}`;
+      const ds = [...Array(dirs).keys()];
+      const gates = order.length * H;
+      const w = g.addFloatConst(
+        `${kind}_W_l${l}`,
+        [dirs, gates, inSize],
+        concat(ds.map((d) => blocks(`weight_ih${sfx(d)}`))),
+      );
+      const r = g.addFloatConst(
+        `${kind}_R_l${l}`,
+        [dirs, gates, H],
+        concat(ds.map((d) => blocks(`weight_hh${sfx(d)}`))),
+      );
+      const inputs = [y, w, r];
+      if (m.bias)
+        inputs.push(
+          g.addFloatConst(
+            `${kind}_B_l${l}`,
+            [dirs, 2 * gates],
+            concat(ds.flatMap((d) => [blocks(`bias_ih${sfx(d)}`), blocks(`bias_hh${sfx(d)}`)])),
+          ),
+        );
+      const attrs: Record<string, number | string> = {
+        hidden_size: H,
+        direction: dirs === 2 ? 'bidirectional' : 'forward',
+      };
+      if (kind === 'GRU') attrs.linear_before_reset = 1;
+      const [seq] = g.addNode(kind, inputs, attrs, { outputs: 1 });
+      // Y [T, dirs, N, H] -> [T, N, dirs * H], the library's layout for the next layer and the output.
+      const t = g.addNode('Transpose', [seq!], { perm: [0, 2, 1, 3] })[0]!;
+      y = g.addNode('Reshape', [t, g.addInt64('rnn_shape', [0, 0, -1])])[0]!;
+      inSize = dirs * H;
+    }
+    return m.batchFirst ? g.addNode('Transpose', [y], { perm: [1, 0, 2] })[0]! : y;
+  };
+}
+registerExportRule(LSTM, { emit: recurrentRule('LSTM') });
+registerExportRule(GRU, { emit: recurrentRule('GRU') });

@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../io/safetensors.ts';
 import type { AnyModule } from '../nn/module.ts';
 import { tensor } from '../tensor/creation.ts';
 import { scope } from '../tensor/scope.ts';
-import type { Tensor } from '../tensor/tensor.ts';
+import { Tensor } from '../tensor/tensor.ts';
 import { type ExportContext, exportRuleFor } from './export-rules.ts';
 import { type Dim, GraphBuilder } from './graph-builder.ts';
 import { ElemType } from './proto.ts';
@@ -111,12 +111,11 @@ export function exportModule(
             param: (key, t) => g.addFloat(prefix === '' ? key : `${prefix}.${key}`, t.shape, floatData(t)),
           };
           const name = rule.emit(ctx, m, x, s);
-          const out = (m as unknown as { call(t: Tensor): unknown }).call(s);
-          if (!(out as Tensor).shape)
-            fail(
-              'onnx.export',
-              `${m.constructor.name} does not return a single tensor; it cannot be chained`,
-            );
+          // Recurrent layers return [output, state]: the graph carries the output sequence on.
+          const raw = (m as unknown as { call(t: Tensor): unknown }).call(s);
+          const out = Array.isArray(raw) ? raw[0] : raw;
+          if (!(out instanceof Tensor))
+            fail('onnx.export', `${m.constructor.name} does not return a tensor; it cannot be chained`);
           return { name, sample: out as Tensor };
         };
         const outputName = g.reserve(opts.outputName ?? 'output');

@@ -160,7 +160,7 @@ test('export at opset 20 and with fixed axes; writes the file when given a path'
 });
 
 test('export refuses unknown options, bad opsets and layers without a rule (all listed)', () => {
-  const m = new nn.Sequential(new nn.Linear(3, 2), new nn.LSTM(2, 2), new nn.GRU(2, 2));
+  const m = new nn.Sequential(new nn.Linear(3, 2), new nn.RNN(2, 2), new nn.TransformerEncoderLayer(2, 1));
   assert.throws(
     () => exportModule(new nn.ReLU(), [1, 2], { opst: 17 } as never),
     /unknown option "opst" \(did you mean "opset"\?\)/,
@@ -169,5 +169,41 @@ test('export refuses unknown options, bad opsets and layers without a rule (all 
     () => exportModule(new nn.ReLU(), [1, 2], { opset: 12 }),
     /\[onnx.export\] opset must be an integer from 17/,
   );
-  assert.throws(() => exportModule(m, [1, 3]), /no ONNX export rule for 2 module\(s\): 1: LSTM, 2: GRU/);
+  assert.throws(
+    () => exportModule(m, [1, 3]),
+    /no ONNX export rule for 2 module\(s\): 1: RNN, 2: TransformerEncoderLayer/,
+  );
 });
+
+const recurrentCases: [string, () => M, number[], number[]][] = [
+  ['LSTM', () => new nn.LSTM(5, 4), [3, 2, 5], [3, 4, 5]],
+  [
+    'LSTM batch-first, 2 layers, bidirectional',
+    () => new nn.LSTM(5, 3, { batchFirst: true, numLayers: 2, bidirectional: true }),
+    [2, 4, 5],
+    [3, 4, 5],
+  ],
+  ['GRU', () => new nn.GRU(5, 4), [3, 2, 5], [3, 4, 5]],
+  [
+    'GRU batch-first, bidirectional, no bias',
+    () => new nn.GRU(5, 3, { batchFirst: true, bidirectional: true, bias: false }),
+    [2, 4, 5],
+    [3, 4, 5],
+  ],
+];
+for (const [name, make, shape, runShape] of recurrentCases) {
+  test(`export ${name}: ORT's output sequence matches the library's within 1e-4`, async () => {
+    ts.manualSeed(6);
+    const m = make();
+    const bytes = exportModule(m, shape, { dynamicAxes: {} });
+    const fixed = ts.randn(shape);
+    const [ours] = (m as unknown as { call(t: ts.Tensor): [ts.Tensor, unknown] }).call(fixed);
+    assertClose(ours, (await runOrt(bytes, { input: fixed })).output!);
+    // With the batch axis dynamic (axis 1 for sequence-first, 0 for batch-first).
+    const batchAxis = (m as unknown as { batchFirst: boolean }).batchFirst ? 0 : 1;
+    const dyn = exportModule(m, shape, { dynamicAxes: { [batchAxis]: 'batch' } });
+    const x = ts.randn(runShape.map((d, i) => (i === batchAxis ? d : shape[i]!)));
+    const [y] = (m as unknown as { call(t: ts.Tensor): [ts.Tensor, unknown] }).call(x);
+    assertClose(y, (await runOrt(dyn, { input: x })).output!);
+  });
+}
