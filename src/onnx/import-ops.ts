@@ -651,3 +651,64 @@ ops.set('LSTM', (inp, c) => {
   if (batchMajor) return [permute(y, [2, 0, 1, 3]), stack(hs, 1), stack(cs, 1)];
   return [y, stack(hs, 0), stack(cs, 0)];
 });
+
+/**
+ * GRU (gates z, r, h as ONNX orders them; linear_before_reset 0 or 1, torch exports 1), both layouts and
+ * all directions, step by step in tensor ops. Clipping, custom activations and ragged sequence_lens are
+ * refused.
+ */
+ops.set('GRU', (inp, c) => {
+  const where = c.a.where;
+  const batchMajor = c.a.int('layout', 0) === 1;
+  if (c.a.has('clip') || c.a.has('activations'))
+    fail('onnx.import', `${where}: clip and custom activations are not supported`);
+  const x0 = T(inp[0], c);
+  const x = batchMajor ? permute(x0, [1, 0, 2]) : x0;
+  const w = T(inp[1], c, 1);
+  const r = T(inp[2], c, 2);
+  const [seq, batch] = [x.shape[0]!, x.shape[1]!];
+  const hidden = r.shape[2]!;
+  if (inp[4] !== undefined && asInts(inp[4], where, 'sequence_lens').some((l) => l !== seq))
+    fail('onnx.import', `${where}: sequence_lens shorter than the sequence are not supported`);
+  const beforeReset = c.a.int('linear_before_reset', 0) === 1;
+  const direction = c.a.string('direction', 'forward');
+  const dirs = direction === 'bidirectional' ? 2 : 1;
+  const h0All = inp[5] === undefined ? undefined : T(inp[5], c, 5);
+  const h0s = h0All !== undefined && batchMajor ? permute(h0All, [1, 0, 2]) : h0All;
+  const ys: Tensor[] = [];
+  const hs: Tensor[] = [];
+  for (let d = 0; d < dirs; d++) {
+    const wd = reshape(w.narrow(0, d, 1), [3 * hidden, w.shape[2]!]);
+    const rd = reshape(r.narrow(0, d, 1), [3 * hidden, hidden]);
+    let wb: Tensor | null = null;
+    let rb: Tensor | null = null;
+    if (inp[3] !== undefined) {
+      const b = reshape(T(inp[3], c, 3).narrow(0, d, 1), [6 * hidden]);
+      wb = b.narrow(0, 0, 3 * hidden);
+      rb = b.narrow(0, 3 * hidden, 3 * hidden);
+    }
+    const rh = rd.narrow(0, 2 * hidden, hidden);
+    const rbh = rb === null ? null : rb.narrow(0, 2 * hidden, hidden);
+    let h = h0s === undefined ? full([batch, hidden], 0) : reshape(h0s.narrow(0, d, 1), [batch, hidden]);
+    const reverse = direction === 'reverse' || d === 1;
+    const outs: Tensor[] = new Array(seq);
+    for (let step = 0; step < seq; step++) {
+      const t = reverse ? seq - 1 - step : step;
+      const xt = reshape(x.narrow(0, t, 1), [batch, x.shape[2]!]);
+      const gx = linear(xt, wd, wb);
+      const gh = linear(h, rd, rb);
+      const part = (g: Tensor, k: number) => g.narrow(1, k * hidden, hidden);
+      const z = part(gx, 0).add(part(gh, 0)).sigmoid();
+      const rr = part(gx, 1).add(part(gh, 1)).sigmoid();
+      const hh = beforeReset ? rr.mul(part(gh, 2)) : linear(rr.mul(h), rh, rbh);
+      const cand = part(gx, 2).add(hh).tanh();
+      h = cand.add(z.mul(h.sub(cand)));
+      outs[t] = h;
+    }
+    ys.push(stack(outs, 0));
+    hs.push(h);
+  }
+  const y = stack(ys, 1);
+  if (batchMajor) return [permute(y, [2, 0, 1, 3]), stack(hs, 1)];
+  return [y, stack(hs, 0)];
+});

@@ -126,3 +126,18 @@ test('an imported LSTM trains: every weight gets a gradient and the exported fil
   opt.step();
   assertClose(m.call(x), (await runOrt(m.toOnnx(), { input: x })).output!);
 });
+
+test('library LSTM and GRU -> ONNX -> library: the imported graph gives the same output sequence', () => {
+  ts.manualSeed(8);
+  for (const m of [
+    new nn.LSTM(4, 3, { batchFirst: true, numLayers: 2, bidirectional: true }),
+    new nn.GRU(4, 3, { bidirectional: true }),
+  ]) {
+    const x = ts.randn([2, 5, 4]);
+    const back = importModel(exportModule(m, [2, 5, 4], { dynamicAxes: {} }));
+    const [ours] = (m as unknown as { call(t: ts.Tensor): [ts.Tensor, unknown] }).call(x);
+    assert.ok(
+      maxAbsDiff(ours.toTypedArray() as Float32Array, back.call(x).toTypedArray() as Float32Array) < 1e-5,
+    );
+  }
+});
