@@ -1,6 +1,9 @@
 /** ONNX interchange: export of modules (opset 17+) and import of ONNX graphs as trainable modules. */
 export { type ExportOptions, exportModule, MAX_EXPORT_OPSET, MIN_EXPORT_OPSET } from './export.ts';
 export { type ExportContext, type ExportRule, exportRuleFor, registerExportRule } from './export-rules.ts';
+
+import './export-transformer.ts';
+
 export { type AttrValue, type Dim, GraphBuilder, type ModelOptions } from './graph-builder.ts';
 export {
   type ImportOptions,

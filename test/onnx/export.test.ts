@@ -160,7 +160,7 @@ test('export at opset 20 and with fixed axes; writes the file when given a path'
 });
 
 test('export refuses unknown options, bad opsets and layers without a rule (all listed)', () => {
-  const m = new nn.Sequential(new nn.Linear(3, 2), new nn.RNN(2, 2), new nn.TransformerEncoderLayer(2, 1));
+  const m = new nn.Sequential(new nn.Linear(3, 2), new nn.RNN(2, 2), new nn.MultiheadAttention(2, 1));
   assert.throws(
     () => exportModule(new nn.ReLU(), [1, 2], { opst: 17 } as never),
     /unknown option "opst" \(did you mean "opset"\?\)/,
@@ -171,7 +171,7 @@ test('export refuses unknown options, bad opsets and layers without a rule (all 
   );
   assert.throws(
     () => exportModule(m, [1, 3]),
-    /no ONNX export rule for 2 module\(s\): 1: RNN, 2: TransformerEncoderLayer/,
+    /no ONNX export rule for 2 module\(s\): 1: RNN, 2: MultiheadAttention/,
   );
 });
 
@@ -205,5 +205,53 @@ for (const [name, make, shape, runShape] of recurrentCases) {
     const x = ts.randn(runShape.map((d, i) => (i === batchAxis ? d : shape[i]!)));
     const [y] = (m as unknown as { call(t: ts.Tensor): [ts.Tensor, unknown] }).call(x);
     assertClose(y, (await runOrt(dyn, { input: x })).output!);
+  });
+}
+
+const transformerCases: [string, () => M, number[], number[], number][] = [
+  [
+    'TransformerEncoderLayer (post-norm, seq-first)',
+    () => new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16 }),
+    [5, 2, 8],
+    [5, 3, 8],
+    1,
+  ],
+  [
+    'TransformerEncoderLayer (pre-norm, gelu, batch-first)',
+    () =>
+      new nn.TransformerEncoderLayer(8, 4, {
+        dimFeedforward: 12,
+        normFirst: true,
+        activation: 'gelu',
+        batchFirst: true,
+      }),
+    [2, 5, 8],
+    [3, 5, 8],
+    0,
+  ],
+  [
+    'TransformerEncoder, 2 layers and a final norm',
+    () =>
+      new nn.TransformerEncoder(
+        new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true }),
+        2,
+        { norm: new nn.LayerNorm(8) },
+      ),
+    [2, 4, 8],
+    [3, 4, 8],
+    0,
+  ],
+];
+for (const [name, make, shape, runShape, batchAxis] of transformerCases) {
+  test(`export ${name}: ORT matches within 1e-4 with a dynamic batch`, async () => {
+    ts.manualSeed(9);
+    const m = make();
+    const bytes = exportModule(m, shape, { dynamicAxes: { [batchAxis]: 'batch' } });
+    m.eval();
+    const x = ts.randn(runShape);
+    assertClose(
+      (m as unknown as { call(t: ts.Tensor): ts.Tensor }).call(x),
+      (await runOrt(bytes, { input: x })).output!,
+    );
   });
 }
