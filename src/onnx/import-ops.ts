@@ -712,3 +712,25 @@ ops.set('GRU', (inp, c) => {
   if (batchMajor) return [permute(y, [2, 0, 1, 3]), stack(hs, 1)];
   return [y, stack(hs, 0)];
 });
+
+ops.set('Split', (inp, c) => {
+  const x = T(inp[0], c);
+  const axis = normAxis(c.a.int('axis', 0), x.ndim, c);
+  const n = x.shape[axis]!;
+  // Sizes: the split input (13+), the split attribute (before 13), or equal parts over the outputs.
+  let sizes =
+    inp[1] !== undefined ? asInts(inp[1], c.a.where, 'split') : c.a.has('split') ? c.a.ints('split') : null;
+  if (sizes === null) {
+    const parts = c.outputs;
+    const each = Math.ceil(n / parts);
+    sizes = Array.from({ length: parts }, (_, i) => Math.max(0, Math.min(each, n - i * each)));
+  }
+  if (sizes.reduce((p, q) => p + q, 0) !== n)
+    fail('onnx.import', `${c.a.where}: split sizes [${sizes.join(', ')}] do not add up to ${n}`);
+  let start = 0;
+  return sizes.map((s) => {
+    const part = x.narrow(axis, start, s);
+    start += s;
+    return part;
+  });
+});

@@ -141,3 +141,19 @@ test('library LSTM and GRU -> ONNX -> library: the imported graph gives the same
     );
   }
 });
+
+test('library TransformerEncoder -> ONNX -> library gives the same outputs (Split, Softmax, LayerNormalization)', () => {
+  ts.manualSeed(10);
+  const enc = new nn.TransformerEncoder(
+    new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true, activation: 'gelu' }),
+    2,
+  );
+  enc.eval();
+  const x = ts.randn([3, 5, 8]);
+  const back = importModel(exportModule(enc, [1, 5, 8]));
+  assert.ok(
+    maxAbsDiff(enc.call(x).toTypedArray() as Float32Array, back.call(x).toTypedArray() as Float32Array) <
+      1e-5,
+  );
+  assert.ok(Object.keys(back.stateDict()).includes('layers.1.self_attn.in_proj_weight'));
+});
