@@ -51,11 +51,13 @@ def models():
         nn.Softmax(dim=1),
     )
     lstm = nn.LSTM(5, 6, batch_first=True)
+    transformer = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=True), 2)
     return [
         ("mlp", mlp, (3, 20), 13),
         ("cnn", cnn, (2, 1, 12, 12), 17),
         ("view_cnn", ViewCnn(), (2, 1, 12, 12), 13),
         ("lstm", lstm, (2, 4, 5), 14),
+        ("transformer", transformer, (2, 5, 8), 17),
     ]
 
 

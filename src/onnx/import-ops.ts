@@ -12,7 +12,7 @@ import { cat, stack } from '../tensor/ops/join.ts';
 import { linear, matmul } from '../tensor/ops/linalg.ts';
 import { batchNorm, layerNorm } from '../tensor/ops/normalization.ts';
 import { mean } from '../tensor/ops/reduce.ts';
-import { permute, reshape } from '../tensor/ops/views.ts';
+import { permute, reshape, slice } from '../tensor/ops/views.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { type Attrs, asInts, asTensor, decodeTensor, IntList, type Value } from './import-values.ts';
 
@@ -733,4 +733,54 @@ ops.set('Split', (inp, c) => {
     start += s;
     return part;
   });
+});
+
+ops.set('Slice', (inp, c) => {
+  const x = inp[0];
+  const dims = x instanceof IntList ? x.dims : T(x, c).shape;
+  const starts = asInts(inp[1], c.a.where, 'starts');
+  const ends = asInts(inp[2], c.a.where, 'ends');
+  const axes = inp[3] === undefined ? starts.map((_, i) => i) : asInts(inp[3], c.a.where, 'axes');
+  const steps = inp[4] === undefined ? starts.map(() => 1) : asInts(inp[4], c.a.where, 'steps');
+  // Per dim, the picked positions (ONNX clamps out-of-range starts/ends; INT64_MAX means "to the end").
+  const picks: (number[] | null)[] = dims.map(() => null);
+  axes.forEach((a0, i) => {
+    const a = normAxis(a0, dims.length, c);
+    const n = dims[a]!;
+    const step = steps[i]!;
+    if (step === 0) fail('onnx.import', `${c.a.where}: step 0 is invalid`);
+    const norm = (v: number) => (v < 0 ? v + n : v);
+    const idx: number[] = [];
+    if (step > 0) {
+      const lo = Math.min(Math.max(norm(starts[i]!), 0), n);
+      const hi = Math.min(Math.max(norm(ends[i]!), 0), n);
+      for (let k = lo; k < hi; k += step) idx.push(k);
+    } else {
+      const hi = Math.min(Math.max(norm(starts[i]!), -1), n - 1);
+      const lo = Math.min(Math.max(norm(ends[i]!), -1), n - 1);
+      for (let k = hi; k > lo; k += step) idx.push(k);
+    }
+    picks[a] = idx;
+  });
+  if (x instanceof IntList) {
+    if (dims.length !== 1) fail('onnx.import', `${c.a.where}: integer Slice supports 1-D data only`);
+    const v = (picks[0] ?? x.values.map((_, i) => i)).map((i) => x.values[i]!);
+    return [new IntList(v, [v.length])];
+  }
+  let y = T(x, c);
+  picks.forEach((idx, a) => {
+    if (idx === null) return;
+    const step = idx.length > 1 ? idx[1]! - idx[0]! : 1;
+    // Forward runs are strided views; reversed ones gather the positions.
+    if (idx.length === 0 || step > 0) {
+      const lo = y.shape.map(() => 0);
+      const hi = [...y.shape];
+      const st = y.shape.map(() => 1);
+      lo[a] = idx[0] ?? 0;
+      hi[a] = idx.length === 0 ? lo[a]! : idx.at(-1)! + 1;
+      st[a] = step;
+      y = slice(y, lo, hi, st);
+    } else y = indexSelect(y, a, tensor(Int32Array.from(idx), { shape: [idx.length], dtype: 'int32' }));
+  });
+  return [y];
 });

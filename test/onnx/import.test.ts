@@ -19,7 +19,7 @@ interface Golden {
 const golden = (name: string): Golden =>
   JSON.parse(readFileSync(join(FIX, `${name}.json`), 'utf8')) as Golden;
 
-for (const name of ['mlp', 'cnn', 'view_cnn', 'lstm']) {
+for (const name of ['mlp', 'cnn', 'view_cnn', 'lstm', 'transformer']) {
   test(`import torch.onnx.export ${name}: matches ORT and torch within 1e-4, at two batch sizes`, async () => {
     const bytes = readFileSync(join(FIX, `${name}.onnx`));
     const m = loadOnnx(join(FIX, `${name}.onnx`));
