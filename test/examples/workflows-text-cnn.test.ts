@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import '../../src/models/index.ts';
 import { loadConfig, runTraining } from '../../src/cli/index.ts';
+import * as ts from '../../src/index.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -109,7 +110,8 @@ describe('CLI configs for workflows 3, 4, 5', { concurrency: 1 }, () => {
       };
       const r1 = await runTraining(small, { outDir: join(out, 'lstm'), log: () => {} });
       assert.ok(r1.metrics.accuracy! >= 0 && r1.metrics.accuracy! <= 1);
-      assert.ok(existsSync(join(r1.checkpointDir, 'model.safetensors')));
+      // The checkpoint is a saved model: the weights live in the version directory its pointer names.
+      assert.ok(existsSync(join(ts.saving.resolveSavedModel(r1.checkpointDir).dir, 'model.safetensors')));
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
