@@ -1,5 +1,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { ClassCurve } from './compute.ts';
+import { downsampleCurve } from './downsample.ts';
+import { fmtNumber } from './format.ts';
 import type { History } from './history.ts';
 
 /** One chart of the report: a stable id (file name), a title and its Vega-Lite spec with inline data. */
@@ -15,6 +17,8 @@ const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 const CONFIG = {
   font: 'DejaVu Sans, Liberation Sans, sans-serif',
   view: { stroke: '#ddd' },
+  // no aria-label on every mark: each cost ~60 bytes per point and cell; the page's tables carry the numbers
+  mark: { aria: false },
   axis: { gridColor: '#eee' },
 };
 
@@ -27,7 +31,8 @@ function safeId(s: string): string {
  * drawn per epoch. Missing (null) values leave gaps.
  */
 export function trainingCurveCharts(h: History): ChartSpec[] {
-  const keys = Object.keys(h.history);
+  // epoch_seconds is a table of its own (Time per epoch), not a training curve
+  const keys = Object.keys(h.history).filter((k) => k !== 'epoch_seconds');
   const bases = [...new Set(keys.map((k) => (k.startsWith('val_') ? k.slice(4) : k)))];
   // loss first, then the rest in the order they were logged
   bases.sort((a, b) => (a === 'loss' ? -1 : b === 'loss' ? 1 : 0));
@@ -45,10 +50,10 @@ export function trainingCurveCharts(h: History): ChartSpec[] {
     }
     return {
       id: `curve-${safeId(base)}`,
-      title: `Training curve: ${base}`,
+      title: base === 'lr' ? 'Learning rate' : `Training curve: ${base}`,
       spec: {
         $schema: SCHEMA,
-        title: base,
+        title: base === 'lr' ? 'learning rate' : base,
         width: WIDTH,
         height: HEIGHT,
         config: CONFIG,
@@ -56,7 +61,16 @@ export function trainingCurveCharts(h: History): ChartSpec[] {
         mark: { type: 'line', point: true, strokeWidth: 2 },
         encoding: {
           x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
-          y: { field: 'value', type: 'quantitative', title: base, scale: { zero: false } },
+          // a learning rate spans decades under a schedule: a log axis shows each step
+          y: {
+            field: 'value',
+            type: 'quantitative',
+            title: base === 'lr' ? 'learning rate' : base,
+            scale:
+              base === 'lr' && values.every((v) => v.value === null || v.value > 0)
+                ? { type: 'log' }
+                : { zero: false },
+          },
           color: {
             field: 'split',
             type: 'nominal',
@@ -75,22 +89,35 @@ export function trainingCurveCharts(h: History): ChartSpec[] {
   });
 }
 
-/** Confusion-matrix heatmap: rows = true class, columns = predicted, cell text = count. */
-export function confusionChart(names: readonly string[], matrix: readonly (readonly number[])[]): ChartSpec {
+/**
+ * Confusion-matrix heatmap: rows = true class, columns = predicted. `normalize` divides each row by its total
+ * (the recall of that class on the diagonal), so classes of different sizes read on one colour scale.
+ */
+export function confusionChart(
+  names: readonly string[],
+  matrix: readonly (readonly number[])[],
+  normalize = false,
+): ChartSpec {
   const values: { truth: string; predicted: string; count: number }[] = [];
   matrix.forEach((row, i) => {
+    const total = row.reduce((a, b) => a + b, 0);
     row.forEach((count, j) => {
-      values.push({ truth: names[i]!, predicted: names[j]!, count });
+      values.push({
+        truth: names[i]!,
+        predicted: names[j]!,
+        count: normalize ? (total > 0 ? count / total : 0) : count,
+      });
     });
   });
   const max = Math.max(0, ...values.map((v) => v.count));
-  const side = Math.max(160, Math.min(480, 48 * names.length));
+  const side = Math.max(160, Math.min(420, 40 * names.length));
+  const title = normalize ? 'Confusion matrix (row-normalised)' : 'Confusion matrix (counts)';
   return {
-    id: 'confusion-matrix',
-    title: 'Confusion matrix',
+    id: normalize ? 'confusion-matrix-normalized' : 'confusion-matrix',
+    title,
     spec: {
       $schema: SCHEMA,
-      title: 'Confusion matrix',
+      title,
       width: side,
       height: side,
       config: CONFIG,
@@ -113,15 +140,15 @@ export function confusionChart(names: readonly string[], matrix: readonly (reado
             color: {
               field: 'count',
               type: 'quantitative',
-              scale: { scheme: 'blues', domainMin: 0 },
-              title: 'count',
+              scale: { scheme: 'blues', domainMin: 0, ...(normalize ? { domainMax: 1 } : {}) },
+              title: normalize ? 'share of row' : 'count',
             },
           },
         },
         {
-          mark: { type: 'text', fontSize: 12 },
+          mark: { type: 'text', fontSize: names.length > 8 ? 10 : 12 },
           encoding: {
-            text: { field: 'count', type: 'quantitative', format: ',.4~g' },
+            text: { field: 'count', type: 'quantitative', format: normalize ? '.0%' : ',.4~g' },
             color: { condition: { test: `datum.count > ${max / 2}`, value: 'white' }, value: 'black' },
           },
         },
@@ -130,25 +157,72 @@ export function confusionChart(names: readonly string[], matrix: readonly (reado
   };
 }
 
+/**
+ * Points per curve in a chart: 200 for one or two curves, fewer when many share a chart (about 1,000 in all),
+ * enough for the shape while report.html stays under 300 KB for 10 classes.
+ */
+export const CHART_CURVE_POINTS = 200;
+
+function pointsPerCurve(curves: number): number {
+  return Math.max(60, Math.min(CHART_CURVE_POINTS, Math.floor(1000 / Math.max(1, curves))));
+}
+
+// Ten distinguishable hues (Tableau 10) for classes; averages are drawn in black and grey on top.
+const CLASS_COLOURS = [
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+];
+
+function curvePoints(
+  curves: readonly ClassCurve[],
+  label: (c: ClassCurve) => string,
+  perCurve = pointsPerCurve(curves.length),
+): { x: number; y: number; series: string; order: number }[] {
+  const values: { x: number; y: number; series: string; order: number }[] = [];
+  for (const c of curves) {
+    const d = downsampleCurve(c.x, c.y, perCurve);
+    d.x.forEach((x, i) => {
+      values.push({
+        x: Number(x.toPrecision(4)),
+        y: Number(d.y[i]!.toPrecision(4)),
+        series: label(c),
+        order: i,
+      });
+    });
+  }
+  return values;
+}
+
 function curveChart(
   id: string,
   title: string,
   curves: readonly ClassCurve[],
+  averages: readonly ClassCurve[],
   xTitle: string,
   yTitle: string,
   areaName: string,
   diagonal: boolean,
 ): ChartSpec {
-  const values: { x: number; y: number; series: string; order: number }[] = [];
-  const seriesNames = curves.map((c) => `${c.name} (${areaName} ${c.area.toFixed(3)})`);
-  curves.forEach((c, k) => {
-    c.x.forEach((x, i) => {
-      values.push({ x, y: c.y[i]!, series: seriesNames[k]!, order: i });
-    });
-  });
+  const label = (c: ClassCurve) => `${c.name} (${areaName} ${fmtNumber(c.area)})`;
+  const all = [...averages, ...curves];
+  const values = curvePoints(all, label);
+  const seriesNames = all.map(label);
+  const many = curves.length > 2;
+  const colours = [
+    ...averages.map((_, i) => (i === 0 ? '#000000' : '#777777')),
+    ...curves.map((_, i) => CLASS_COLOURS[i % CLASS_COLOURS.length]!),
+  ];
   const layer: object[] = [
     {
-      mark: { type: 'line', strokeWidth: 2, interpolate: areaName === 'AP' ? 'step-after' : 'linear' },
+      mark: { type: 'line', interpolate: areaName === 'AP' ? 'step-after' : 'linear' },
       encoding: {
         x: { field: 'x', type: 'quantitative', title: xTitle, scale: { domain: [0, 1] } },
         y: { field: 'y', type: 'quantitative', title: yTitle, scale: { domain: [0, 1] } },
@@ -157,7 +231,13 @@ function curveChart(
           type: 'nominal',
           title: null,
           sort: seriesNames,
-          legend: { orient: 'bottom', direction: 'vertical', labelLimit: 480 },
+          scale: { domain: seriesNames, range: colours },
+          legend: { orient: 'right', labelLimit: 260, columns: 1 },
+        },
+        // averages thick, classes thin, so ten classes do not hide the summary
+        strokeWidth: {
+          condition: { test: `indexof(${JSON.stringify(averages.map(label))}, datum.series) >= 0`, value: 3 },
+          value: many ? 1.25 : 2,
         },
         order: { field: 'order', type: 'quantitative' },
       },
@@ -190,12 +270,67 @@ function curveChart(
   };
 }
 
-/** ROC curves (one per class for one-vs-rest), with the chance diagonal. */
-export function rocChart(curves: readonly ClassCurve[]): ChartSpec {
+/**
+ * One small panel per class (one-vs-rest), five to a row, each with its own zoomed axes: a good model's curves all
+ * hug one corner, and only per-class axes fitted to the curve show how they differ.
+ */
+function smallMultiples(
+  id: string,
+  title: string,
+  curves: readonly ClassCurve[],
+  xTitle: string,
+  yTitle: string,
+  areaName: string,
+): ChartSpec {
+  const label = (c: ClassCurve) => `${c.name} (${areaName} ${fmtNumber(c.area)})`;
+  // a 150 px panel needs no more than 80 points
+  const values = curvePoints(curves, label, 80);
+  return {
+    id,
+    title,
+    spec: {
+      $schema: SCHEMA,
+      title,
+      config: CONFIG,
+      data: { values },
+      facet: { field: 'series', type: 'nominal', title: null, sort: curves.map(label) },
+      columns: 5,
+      spec: {
+        width: 150,
+        height: 120,
+        mark: { type: 'line', strokeWidth: 1.5, interpolate: areaName === 'AP' ? 'step-after' : 'linear' },
+        encoding: {
+          // few ticks and no grid: ten panels of axes otherwise outweigh the curves in the SVG
+          x: {
+            field: 'x',
+            type: 'quantitative',
+            title: xTitle,
+            scale: { zero: false, nice: false },
+            axis: { grid: false, tickCount: 3, labelOverlap: true },
+          },
+          y: {
+            field: 'y',
+            type: 'quantitative',
+            title: yTitle,
+            scale: { zero: false, nice: false },
+            axis: { grid: false, tickCount: 3, labelOverlap: true },
+          },
+          order: { field: 'order', type: 'quantitative' },
+          color: { value: '#4e79a7' },
+        },
+      },
+      resolve: { scale: { x: 'independent', y: 'independent' } },
+    } as TopLevelSpec,
+  };
+}
+
+/** ROC curves (one per class for one-vs-rest, plus the micro/macro averages), with the chance diagonal. */
+export function rocChart(curves: readonly ClassCurve[], averages: readonly ClassCurve[] = []): ChartSpec {
   return curveChart(
     'roc-curve',
     'ROC curve',
     curves,
+    averages,
     'false positive rate',
     'true positive rate',
     'AUC',
@@ -203,9 +338,42 @@ export function rocChart(curves: readonly ClassCurve[]): ChartSpec {
   );
 }
 
-/** Precision-recall curves (one per class for one-vs-rest), drawn as sklearn's step function. */
-export function prChart(curves: readonly ClassCurve[]): ChartSpec {
-  return curveChart('pr-curve', 'Precision-recall curve', curves, 'recall', 'precision', 'AP', false);
+/** Precision-recall curves (one per class for one-vs-rest, plus the micro average), as sklearn's step function. */
+export function prChart(curves: readonly ClassCurve[], averages: readonly ClassCurve[] = []): ChartSpec {
+  return curveChart(
+    'pr-curve',
+    'Precision-recall curve',
+    curves,
+    averages,
+    'recall',
+    'precision',
+    'AP',
+    false,
+  );
+}
+
+/** Per-class ROC panels with zoomed axes (multiclass). */
+export function rocPerClassChart(curves: readonly ClassCurve[]): ChartSpec {
+  return smallMultiples(
+    'roc-curve-per-class',
+    'ROC curve per class (zoomed axes)',
+    curves,
+    'FPR',
+    'TPR',
+    'AUC',
+  );
+}
+
+/** Per-class precision-recall panels with zoomed axes (multiclass). */
+export function prPerClassChart(curves: readonly ClassCurve[]): ChartSpec {
+  return smallMultiples(
+    'pr-curve-per-class',
+    'Precision-recall per class (zoomed axes)',
+    curves,
+    'recall',
+    'precision',
+    'AP',
+  );
 }
 
 /** Predicted against true values, with the y = x line a perfect model would sit on. */

@@ -52,7 +52,13 @@ export interface ReportMetrics {
   confusion?: { labels: number[]; names: string[]; matrix: number[][] };
   roc?: ClassCurve[];
   pr?: ClassCurve[];
+  /** Multiclass: micro-average (every class's one-vs-rest decisions pooled) and macro-average ROC curves. */
+  rocAverage?: ClassCurve[];
+  /** Multiclass: the micro-average precision-recall curve. */
+  prAverage?: ClassCurve[];
   regression?: { yTrue: number[]; yPred: number[] };
+  /** Classification: each row's true and predicted label and, with scores, the predicted label's score. */
+  predictions?: { yTrue: number[]; yPred: number[]; confidence?: number[] };
   /** Why something is missing (e.g. no scores, so no ROC curve). */
   notes: string[];
 }
@@ -138,6 +144,7 @@ function classification(o: ComputeOptions): ReportMetrics {
     metrics,
     perClass,
     confusion: { labels, names: labels.map((l) => nameOf(o.classNames, l)), matrix: cm },
+    predictions: { yTrue: Array.from(t), yPred: Array.from(yPred) },
     notes,
   };
   if (scoreM === undefined) {
@@ -150,6 +157,9 @@ function classification(o: ComputeOptions): ReportMetrics {
     scoreM.rows === t.length,
     OP,
     () => `scores has ${scoreM.rows} rows but yTrue has ${t.length} samples`,
+  );
+  out.predictions!.confidence = out.predictions!.yPred.map((p, r) =>
+    scoreM.cols === 1 ? (p === 1 ? scoreM.data[r]! : 1 - scoreM.data[r]!) : scoreM.data[r * scoreM.cols + p]!,
   );
   if (binary) {
     const s = positiveScores(o.scores!);
@@ -215,11 +225,63 @@ function classification(o: ComputeOptions): ReportMetrics {
     notes.push(
       `yTrue holds ${present.size} of the ${k} classes, so the one-vs-rest ROC AUC averages are undefined.`,
     );
+  if (probs && present.size === k) averageCurves(out, t, scoreM.data, k);
   for (const row of perClass) {
     if (rocPerClass[row.label] !== undefined) row.rocAuc = rocPerClass[row.label];
     row.averagePrecision = ap[row.label];
   }
   return out;
+}
+
+/** np.interp: y at `at` on the polyline (xs ascending, ties allowed), constant past the ends. */
+function interp(at: number, xs: readonly number[], ys: readonly number[]): number {
+  if (at <= xs[0]!) return ys[0]!;
+  let lo = 0;
+  let hi = xs.length - 1;
+  if (at >= xs[hi]!) return ys[hi]!;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid]! <= at) lo = mid;
+    else hi = mid;
+  }
+  const span = xs[hi]! - xs[lo]!;
+  return span === 0 ? ys[hi]! : ys[lo]! + ((ys[hi]! - ys[lo]!) * (at - xs[lo]!)) / span;
+}
+
+function trapezoid(x: readonly number[], y: readonly number[]): number {
+  let a = 0;
+  for (let i = 1; i < x.length; i++) a += ((x[i]! - x[i - 1]!) * (y[i]! + y[i - 1]!)) / 2;
+  return a;
+}
+
+/**
+ * The averages sklearn's multiclass ROC example draws: micro pools all N*C one-vs-rest decisions into one curve;
+ * macro averages the per-class TPR on the union of their FPR points. Micro PR likewise (with its AP).
+ */
+function averageCurves(out: ReportMetrics, t: ArrayLike<number>, scores: ArrayLike<number>, k: number): void {
+  const n = t.length;
+  const flatPos = new Array<number>(n * k);
+  const flatScore = new Array<number>(n * k);
+  for (let r = 0; r < n; r++)
+    for (let c = 0; c < k; c++) {
+      flatPos[r * k + c] = t[r] === c ? 1 : 0;
+      flatScore[r * k + c] = scores[r * k + c]!;
+    }
+  const micro = rocCurve(flatPos, flatScore);
+  const microAuc = rocAucScore(flatPos, flatScore) as number;
+  out.metrics.roc_auc_ovr_micro = microAuc;
+  const grid = [...new Set((out.roc ?? []).flatMap((c) => c.x))].sort((a, b) => a - b);
+  const meanTpr = grid.map(
+    (f) => (out.roc ?? []).reduce((acc, c) => acc + interp(f, c.x, c.y), 0) / (out.roc ?? []).length,
+  );
+  out.rocAverage = [
+    { label: -1, name: 'micro-average', x: micro.fpr, y: micro.tpr, area: microAuc },
+    { label: -2, name: 'macro-average', x: grid, y: meanTpr, area: trapezoid(grid, meanTpr) },
+  ];
+  const p = precisionRecallCurve(flatPos, flatScore);
+  const microAp = averagePrecisionScore(flatPos, flatScore) as number;
+  out.metrics.average_precision_micro = microAp;
+  out.prAverage = [{ label: -1, name: 'micro-average', x: p.recall, y: p.precision, area: microAp }];
 }
 
 function regression(o: ComputeOptions): ReportMetrics {

@@ -1,4 +1,5 @@
 import type { ReportMetrics } from './compute.ts';
+import { flattenForTable, fmtNumber } from './format.ts';
 
 /** A chart ready for the page: its SVG markup (ids already made unique) and the file names written beside it. */
 export interface RenderedChart {
@@ -9,6 +10,8 @@ export interface RenderedChart {
   pngFile: string;
 }
 
+export { table as htmlTable };
+
 export function escapeHtml(s: string): string {
   return s.replace(
     /[&<>"']/g,
@@ -16,11 +19,7 @@ export function escapeHtml(s: string): string {
   );
 }
 
-function fmt(v: number | undefined): string {
-  if (v === undefined) return '–';
-  if (Number.isNaN(v)) return 'NaN';
-  return Number.isInteger(v) ? String(v) : v.toFixed(4);
-}
+const fmt = fmtNumber;
 
 function table(head: readonly string[], rows: readonly (readonly string[])[], cls = ''): string {
   const th = head.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
@@ -39,7 +38,9 @@ h1{margin-bottom:4px}.meta{color:#666;margin-top:0}
 table{border-collapse:collapse;margin:8px 0 24px}th,td{border:1px solid #ddd;padding:4px 10px;text-align:right}
 thead th{background:#f3f5f8}thead th:first-child{text-align:left}tbody th{text-align:left;font-weight:normal}
 .charts{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}figure.chart{margin:0;border:1px solid #e5e5e5;padding:8px;background:#fff}
-figcaption{font-size:13px;color:#555;margin-top:4px}.notes li{color:#8a5300}
+svg text{font-family:"DejaVu Sans","Liberation Sans",Arial,sans-serif}figcaption{font-size:13px;color:#555;margin-top:4px}.examples{display:flex;flex-wrap:wrap;gap:10px}
+figure.example{margin:0;width:150px;font-size:12px}figure.example img{image-rendering:pixelated;display:block;border:1px solid #ddd}
+.examples-text li{margin-bottom:8px}.examples-text q{color:#444}.notes li{color:#8a5300}
 `;
 
 /**
@@ -52,6 +53,7 @@ export function reportHtml(
   charts: readonly RenderedChart[],
   extra: Record<string, unknown> | undefined,
   generatedAt: string,
+  sections?: readonly string[],
 ): string {
   const parts: string[] = [];
   parts.push(`<h1>${escapeHtml(title)}</h1>`);
@@ -98,18 +100,23 @@ export function reportHtml(
     );
   }
   parts.push('</div>');
+  if (sections !== undefined) parts.push(...sections);
   if (extra !== undefined && Object.keys(extra).length > 0) {
-    parts.push(
-      '<h2>Details</h2>',
-      table(
-        ['key', 'value'],
-        // JSON.stringify(undefined) is undefined, not a string: show such values as the word.
-        Object.entries(extra).map(([k, v]) => [
-          k,
-          typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v)),
-        ]),
-      ),
-    );
+    // One readable table per top-level entry that is an object (the run config), dotted keys, rounded numbers.
+    const scalars: [string, string][] = [];
+    const groups: [string, [string, string][]][] = [];
+    for (const [k, v] of Object.entries(extra)) {
+      if (v !== null && typeof v === 'object' && !(Array.isArray(v) && v.every((x) => typeof x !== 'object')))
+        groups.push([k, flattenForTable(v)]);
+      else scalars.push(...flattenForTable(v, k));
+    }
+    parts.push('<h2>Details</h2>');
+    if (scalars.length > 0) parts.push(table(['key', 'value'], scalars, 'details'));
+    for (const [k, rows] of groups)
+      parts.push(
+        `<h3>${escapeHtml(k)}</h3>`,
+        table(['key', 'value'], rows, `details details-${escapeHtml(k)}`),
+      );
   }
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

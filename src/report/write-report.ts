@@ -2,19 +2,32 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { check } from '../core/errors.ts';
 import type { MetricInput } from '../metrics/index.ts';
+import { Module } from '../nn/module.ts';
 import {
   type ChartSpec,
   confusionChart,
   prChart,
+  prPerClassChart,
   residualChart,
   rocChart,
+  rocPerClassChart,
   scatterChart,
   trainingCurveCharts,
 } from './charts.ts';
-import { computeReportMetrics, type ReportMetrics, type ReportTask } from './compute.ts';
+import { type ClassCurve, computeReportMetrics, type ReportMetrics, type ReportTask } from './compute.ts';
+import { downsampleCurve } from './downsample.ts';
 import { type History, loadHistory, validateHistory } from './history.ts';
 import { type RenderedChart, reportHtml } from './html.ts';
-import { prefixSvgIds, specToSvg, svgToPng } from './render.ts';
+import { compactSvg, prefixSvgIds, slimInlineSvg, specToSvg, svgToPng } from './render.ts';
+import {
+  epochTimeHtml,
+  type ModelSummaryRow,
+  misclassifiedHtml,
+  modelSummary,
+  modelSummaryHtml,
+  pickMisclassified,
+  type ReportExamples,
+} from './sections.ts';
 
 export interface ReportOptions {
   /** Folder for report.json, report.html and the chart files (created if missing). */
@@ -33,6 +46,16 @@ export interface ReportOptions {
   threshold?: number;
   /** A Keras-like History, or the path of one written by saveHistory, for the training curves. */
   history?: History | string;
+  /** The evaluated rows' inputs (images, texts or table rows, in yTrue order): the report shows misclassified ones. */
+  examples?: ReportExamples;
+  /** How many misclassified examples to show (default 16). */
+  misclassifiedLimit?: number;
+  /** The model (or its summary rows), for a table of parameter counts per layer. */
+  model?: Module | readonly ModelSummaryRow[];
+  /** Seconds per epoch; read from the History's `epoch_seconds` key when omitted. */
+  epochSeconds?: readonly number[];
+  /** Also draw the row-normalised confusion matrix next to the counts (default true). */
+  normalizeConfusion?: boolean;
   /** Anything else worth keeping with the report (model name, dataset, hyper-parameters): JSON-serialisable. */
   extra?: Record<string, unknown>;
 }
@@ -42,6 +65,12 @@ export interface ReportResult {
   htmlPath: string;
   charts: { id: string; title: string; svgPath: string; pngPath: string }[];
   report: ReportMetrics;
+}
+
+const JSON_CURVE_POINTS = 1000;
+
+function thin(curves: readonly ClassCurve[] | undefined): ClassCurve[] | undefined {
+  return curves?.map((c) => ({ ...c, ...downsampleCurve(c.x, c.y, JSON_CURVE_POINTS) }));
 }
 
 /** JSON cannot hold NaN or Infinity: write them as null (and say so in the reader's docs). */
@@ -67,10 +96,19 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
 
   const specs: ChartSpec[] = [];
   if (history !== undefined) specs.push(...trainingCurveCharts(history));
-  if (report.confusion !== undefined)
+  if (report.confusion !== undefined) {
     specs.push(confusionChart(report.confusion.names, report.confusion.matrix));
-  if (report.roc !== undefined && report.roc.length > 0) specs.push(rocChart(report.roc));
-  if (report.pr !== undefined && report.pr.length > 0) specs.push(prChart(report.pr));
+    if (o.normalizeConfusion ?? true)
+      specs.push(confusionChart(report.confusion.names, report.confusion.matrix, true));
+  }
+  if (report.roc !== undefined && report.roc.length > 0) {
+    specs.push(rocChart(report.roc, report.rocAverage));
+    if (report.roc.length > 2) specs.push(rocPerClassChart(report.roc));
+  }
+  if (report.pr !== undefined && report.pr.length > 0) {
+    specs.push(prChart(report.pr, report.prAverage));
+    if (report.pr.length > 2) specs.push(prPerClassChart(report.pr));
+  }
   if (report.regression !== undefined) {
     specs.push(scatterChart(report.regression.yTrue, report.regression.yPred));
     specs.push(residualChart(report.regression.yTrue, report.regression.yPred));
@@ -80,18 +118,51 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
   const rendered: RenderedChart[] = [];
   const charts: ReportResult['charts'] = [];
   for (const c of specs) {
-    const svg = await specToSvg(c.spec);
+    const svg = compactSvg(await specToSvg(c.spec));
     const svgFile = `${c.id}.svg`;
     const pngFile = `${c.id}.png`;
     writeFileSync(join(o.outDir, svgFile), svg);
     writeFileSync(join(o.outDir, pngFile), await svgToPng(svg));
-    rendered.push({ id: c.id, title: c.title, svg: prefixSvgIds(svg, c.id), svgFile, pngFile });
+    rendered.push({
+      id: c.id,
+      title: c.title,
+      svg: prefixSvgIds(slimInlineSvg(svg), c.id),
+      svgFile,
+      pngFile,
+    });
     charts.push({
       id: c.id,
       title: c.title,
       svgPath: join(o.outDir, svgFile),
       pngPath: join(o.outDir, pngFile),
     });
+  }
+
+  const sections: string[] = [];
+  let summary: readonly ModelSummaryRow[] | undefined;
+  if (o.model !== undefined) {
+    summary = o.model instanceof Module ? modelSummary(o.model) : o.model;
+    sections.push(modelSummaryHtml(summary));
+  }
+  const epochSeconds = o.epochSeconds ?? history?.history.epoch_seconds?.map((v) => v ?? Number.NaN);
+  if (epochSeconds !== undefined && epochSeconds.length > 0)
+    sections.push(epochTimeHtml(history?.epoch ?? epochSeconds.map((_, i) => i), epochSeconds));
+  if (o.examples !== undefined && report.predictions !== undefined) {
+    const pr = report.predictions;
+    const names = report.confusion?.names ?? [];
+    const byLabel = new Map(report.confusion?.labels.map((l, i) => [l, names[i]!]));
+    const labelNames = Array.from(
+      { length: Math.max(0, ...byLabel.keys()) + 1 },
+      (_, l) => byLabel.get(l) ?? String(l),
+    );
+    const picked = pickMisclassified(
+      pr.yTrue,
+      pr.yPred,
+      labelNames,
+      pr.confidence === undefined ? undefined : (r) => pr.confidence![r]!,
+      o.misclassifiedLimit ?? 16,
+    );
+    sections.push(await misclassifiedHtml(o.examples, picked));
   }
 
   const generatedAt = new Date().toISOString();
@@ -103,7 +174,16 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
     metrics: report.metrics,
     perClass: report.perClass,
     confusionMatrix: report.confusion,
-    curves: { roc: report.roc, pr: report.pr },
+    // Curves thinned to <= JSON_CURVE_POINTS each: the full ones of 10 classes x 10,000 samples were 12 MB.
+    curves: {
+      maxPoints: JSON_CURVE_POINTS,
+      roc: thin(report.roc),
+      pr: thin(report.pr),
+      rocAverage: thin(report.rocAverage),
+      prAverage: thin(report.prAverage),
+    },
+    modelSummary: summary,
+    epochSeconds,
     history,
     notes: report.notes,
     charts: charts.map((c) => ({ id: c.id, title: c.title, svg: `${c.id}.svg`, png: `${c.id}.png` })),
@@ -112,6 +192,6 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
   const jsonPath = join(o.outDir, 'report.json');
   const htmlPath = join(o.outDir, 'report.html');
   writeFileSync(jsonPath, `${JSON.stringify(json, jsonReplacer, 2)}\n`);
-  writeFileSync(htmlPath, reportHtml(o.title, report, rendered, o.extra, generatedAt));
+  writeFileSync(htmlPath, reportHtml(o.title, report, rendered, o.extra, generatedAt, sections));
   return { jsonPath, htmlPath, charts, report };
 }
