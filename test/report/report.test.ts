@@ -66,7 +66,16 @@ test('multiclass report: every metric, per class rows, curves and charts', async
   assert.equal(json.extra.model, 'mlp');
   assert.deepEqual(
     r.charts.map((c) => c.id),
-    ['curve-loss', 'curve-accuracy', 'confusion-matrix', 'roc-curve', 'pr-curve'],
+    [
+      'curve-loss',
+      'curve-accuracy',
+      'confusion-matrix',
+      'confusion-matrix-normalized',
+      'roc-curve',
+      'roc-curve-per-class',
+      'pr-curve',
+      'pr-curve-per-class',
+    ],
   );
   for (const c of r.charts) {
     const svg = readFileSync(c.svgPath, 'utf8');
@@ -79,7 +88,7 @@ test('multiclass report: every metric, per class rows, curves and charts', async
   assert.equal(count(cm, /<path [^>]*d="M[^"]+"/g) >= 9, true);
   const html = readFileSync(r.htmlPath, 'utf8');
   assert.ok(html.includes('<title>Iris &lt;test&gt; &amp; co</title>'), 'title is escaped');
-  assert.equal(count(html, /<figure class="chart"/g), 5);
+  assert.equal(count(html, /<figure class="chart"/g), 8);
   // ids are unique once the SVGs share one page
   const ids = html.match(/\bid="[^"]+"/g) ?? [];
   assert.equal(new Set(ids).size, ids.length);
