@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   loadCheckpointModel,
@@ -23,7 +23,7 @@ describe('serving a training-run checkpoint', () => {
       cfg,
       `name: bc-serve
 seed: 5
-data: { source: csv, path: datasets/breast_cancer.csv, label: diagnosis, positiveClass: malignant, limit: 200 }
+data: { source: csv, path: ${resolve('datasets/breast_cancer.csv')}, label: diagnosis, positiveClass: malignant, limit: 200 }
 model:
   className: Sequential
   config:

@@ -1,16 +1,16 @@
-// Opens report.html in headless Chromium (Debian `chromium`, driven by playwright-core): every chart must be drawn
+// Opens report.html in headless Chromium (from the @sparticuz/chromium devDependency, driven by playwright-core): every chart must be drawn
 // with its data, the page must make no request beyond its own file, and a screenshot is saved for people to look at.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { writeReport } from '../../src/report/index.ts';
+import { chromiumMajor, chromiumPath } from '../helpers/chromium.ts';
 import { binaryData, history, multiclassData, regressionData } from './data.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
   '--headless',
   '--no-sandbox',
@@ -76,10 +76,7 @@ async function inspect(
 }
 
 test('report.html renders every chart with data in headless Chromium, offline', async () => {
-  assert.ok(
-    existsSync(CHROMIUM),
-    `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; it is listed in .ci/apt-packages.txt)`,
-  );
+  const executablePath = await chromiumPath();
   const dir = mkdtempSync(join(tmpdir(), 'ts-report-browser-'));
   const mc = multiclassData(150, 3);
   const bin = binaryData(120);
@@ -111,7 +108,14 @@ test('report.html renders every chart with data in headless Chromium, offline', 
       history: history(epochs, 'mae'),
     }),
   };
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  const browser = await chromium.launch({ executablePath, args: ARGS, headless: true });
+  const major = Number(browser.version().split('.')[0]);
+  if (major !== chromiumMajor()) {
+    await browser.close();
+    assert.fail(
+      `${executablePath} is Chromium ${major}, not the package's ${chromiumMajor()}: delete it and rerun`,
+    );
+  }
   try {
     for (const [name, r] of Object.entries(reports)) {
       const shot = join(dir, `${name}.png`);
