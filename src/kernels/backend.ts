@@ -12,28 +12,7 @@ export interface View {
   readonly offset: number;
 }
 
-export type UnaryOp =
-  | 'neg'
-  | 'abs'
-  | 'sign'
-  | 'exp'
-  | 'log'
-  | 'sqrt'
-  | 'rsqrt'
-  | 'sin'
-  | 'cos'
-  | 'tanh'
-  | 'sigmoid'
-  | 'erf'
-  | 'relu'
-  | 'floor'
-  | 'ceil'
-  | 'round'
-  | 'reciprocal'
-  | 'log1p'
-  | 'expm1'
-  | 'logicalNot'
-  | 'isnan';
+export type { UnaryOp } from './unary-ops.ts';
 
 export type BinaryOp =
   | 'add'

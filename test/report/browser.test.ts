@@ -147,12 +147,15 @@ test('report.html renders every chart with data in headless Chromium, offline', 
           `${name}: cells show the counts`,
         );
         // ROC: one curve per class plus the chance diagonal; each curve has as many vertices as the computed curve
-        assert.equal(byId['roc-curve']!.lines, r.report.roc!.length + 1);
+        // (multiclass adds the micro/macro averages, drawn as curves of their own).
+        const rocCurves = [...r.report.roc!, ...(r.report.rocAverage ?? [])];
+        assert.equal(byId['roc-curve']!.lines, rocCurves.length + 1);
+        const byCount = (a: number[]) => [...a].sort((x, y) => x - y);
         assert.deepEqual(
-          byId['roc-curve']!.linePoints.slice(1),
-          r.report.roc!.map((c) => c.x.length),
+          byCount(byId['roc-curve']!.linePoints).slice(1),
+          byCount(rocCurves.map((c) => c.x.length)),
         );
-        assert.equal(byId['pr-curve']!.lines, r.report.pr!.length);
+        assert.equal(byId['pr-curve']!.lines, r.report.pr!.length + (r.report.prAverage?.length ?? 0));
         assert.ok(byId['pr-curve']!.linePoints.every((n) => n > 10));
       } else {
         assert.equal(byId['predicted-vs-true']!.symbols, 80, 'one point per sample');

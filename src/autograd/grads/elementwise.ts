@@ -1,37 +1,16 @@
+import { UNARY_OPS, type UnaryOp, type UnaryOpDef } from '../../kernels/unary-ops.ts';
 import { reluBackward, where } from '../../tensor/ops/elementwise.ts';
 import { sumTo } from '../../tensor/ops/reduce.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { registerGrad } from '../registry.ts';
 
-// Unary rules: d/dx f(x) in terms of x (inputs[0]) and/or the saved output.
-registerGrad('neg', (g) => [g.neg()]);
-registerGrad('abs', (g, { inputs: [x] }) => [g.mul(x!.sign())]);
-registerGrad('sign', (g) => [g.zerosLike()]);
-registerGrad('floor', (g) => [g.zerosLike()]);
-registerGrad('ceil', (g) => [g.zerosLike()]);
-registerGrad('round', (g) => [g.zerosLike()]);
-registerGrad('exp', (g, { out }) => [g.mul(out)]);
-registerGrad('expm1', (g, { out }) => [g.mul(out.add(1))]);
-registerGrad('log', (g, { inputs: [x] }) => [g.div(x!)]);
-registerGrad('log1p', (g, { inputs: [x] }) => [g.div(x!.add(1))]);
-registerGrad('sqrt', (g, { out }) => [g.div(out.mul(2))]);
-registerGrad('rsqrt', (g, { out }) => [g.mul(out.pow(3)).mul(-0.5)]);
-registerGrad('sin', (g, { inputs: [x] }) => [g.mul(x!.cos())]);
-registerGrad('cos', (g, { inputs: [x] }) => [g.mul(x!.sin()).neg()]);
-registerGrad('tanh', (g, { out }) => [g.mul(out.mul(out).neg().add(1))]);
-registerGrad('sigmoid', (g, { out }) => [g.mul(out.mul(out.neg().add(1)))]);
-registerGrad('erf', (g, { inputs: [x] }) => [
-  g.mul(
-    x!
-      .mul(x!)
-      .neg()
-      .exp()
-      .mul(2 / Math.sqrt(Math.PI)),
-  ),
-]);
+// Unary rules (d/dx f(x) in terms of x = inputs[0] and/or the saved output) are defined with their op
+// in kernels/unary-ops.ts; registered here, apart from the forward kernels.
+for (const [op, def] of Object.entries(UNARY_OPS) as [UnaryOp, UnaryOpDef][]) {
+  if (def.grad !== undefined) registerGrad(op, def.grad);
+}
 // relu passes the gradient where x > 0 only (0 at x = 0, as torch).
 registerGrad('relu', (g, { inputs: [x] }) => [reluBackward(g, x!)]);
-registerGrad('reciprocal', (g, { out }) => [g.mul(out.mul(out)).neg()]);
 registerGrad<{ from: Tensor['dtype'] }>('cast', (g, { attrs }) => [g.to(attrs.from)]);
 registerGrad('clone', (g) => [g]);
 registerGrad('contiguous', (g) => [g]);

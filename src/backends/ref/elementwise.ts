@@ -1,5 +1,6 @@
 import { registerKernel } from '../../kernels/kernel-registry.ts';
-import { BINARY, UNARY } from './scalar-math.ts';
+import { UNARY_OPS } from '../../kernels/unary-ops.ts';
+import { BINARY } from './scalar-math.ts';
 import { forEachN, isPlain } from './strided.ts';
 
 // The reference elementwise kernels: strided loops over host-addressable buffers.
@@ -8,7 +9,7 @@ registerKernel({
   name: 'unary',
   backend: 'ref',
   fn: ({ inputs: { x }, outputs: { out }, attrs: { op } }) => {
-    const f = UNARY[op];
+    const f = UNARY_OPS[op].ref;
     const d = x.data;
     if (isPlain(x.shape, x.strides)) {
       const o = x.offset;

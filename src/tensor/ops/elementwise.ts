@@ -4,6 +4,7 @@ import { check, fail, fmtShape } from '../../core/errors.ts';
 import { broadcastShapes, shapesEqual } from '../../core/shape.ts';
 import type { BinaryOp, UnaryOp } from '../../kernels/backend.ts';
 import { hasKernel, runKernel, tryKernel } from '../../kernels/kernel-registry.ts';
+import { unaryOp } from '../../kernels/unary-ops.ts';
 import { record, uninit } from '../lifecycle.ts';
 import { Tensor, type TensorOrScalar } from '../tensor.ts';
 import {
@@ -19,26 +20,11 @@ import {
 import { checkNumber, checkOperand, checkScalar } from './scalar-arg.ts';
 
 // ---- unary ----
-const FLOAT_RESULT = new Set<UnaryOp>([
-  'exp',
-  'log',
-  'sqrt',
-  'rsqrt',
-  'sin',
-  'cos',
-  'tanh',
-  'sigmoid',
-  'erf',
-  'reciprocal',
-  'log1p',
-  'expm1',
-]);
 
 export function unary(op: UnaryOp, x: Tensor): Tensor {
   assertTensor(op, x);
-  let dt: DType = x.dtype;
-  if (FLOAT_RESULT.has(op)) dt = floatDType(x.dtype);
-  if (op === 'isnan' || op === 'logicalNot') dt = 'bool';
+  const result = unaryOp(op).result;
+  const dt: DType = result === 'bool' ? 'bool' : result === 'float' ? floatDType(x.dtype) : x.dtype;
   let src = x;
   if (dt !== x.dtype && dt !== 'bool') src = x.to(dt);
   const out = uninit(x.shape, dt);
