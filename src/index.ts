@@ -33,6 +33,7 @@ export * as models from './models/index.ts';
 export * as nn from './nn/index.ts';
 export * as onnx from './onnx/index.ts';
 export * as optim from './optim/index.ts';
+export * as privacy from './privacy/index.ts';
 export * from './report/index.ts';
 export * as saving from './saving/index.ts';
 export * as serving from './serve/index.ts';
