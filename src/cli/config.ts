@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { isMap, LineCounter, parseDocument, parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import * as ts from '../index.ts';
 
@@ -282,13 +282,71 @@ function fmtPath(path: readonly PropertyKey[]): string {
   return s;
 }
 
-function issueText(issue: z.core.$ZodIssue): string {
+/** The object keys the schema allows at `path` of `raw` (unions resolved by the value there), or []. */
+function keysAt(schema: z.ZodType, raw: unknown, path: readonly PropertyKey[]): string[] {
+  const def = (schema as unknown as { _zod: { def: Record<string, unknown> & { type: string } } })._zod.def;
+  switch (def.type) {
+    case 'optional':
+    case 'default':
+    case 'nullable':
+    case 'prefault':
+      return keysAt(def.innerType as z.ZodType, raw, path);
+    case 'pipe':
+      return keysAt(def.in as z.ZodType, raw, path);
+    case 'union': {
+      // A discriminated union: the option whose discriminator literal matches the value; else any object option.
+      const disc = def.discriminator as string | undefined;
+      const v =
+        raw !== null && typeof raw === 'object' && disc !== undefined
+          ? (raw as Record<string, unknown>)[disc]
+          : undefined;
+      for (const o of def.options as z.ZodType[]) {
+        const keys = keysAt(o, raw, []);
+        if (disc === undefined || keys.length === 0) continue;
+        const lit = (o as unknown as { shape?: Record<string, z.ZodType> }).shape?.[disc];
+        const values = (lit as unknown as { _zod?: { def?: { values?: unknown[] } } })?._zod?.def?.values;
+        if (values?.includes(v)) return path.length === 0 ? keys : keysAt(o, raw, path);
+      }
+      for (const o of def.options as z.ZodType[]) {
+        const keys = keysAt(o, raw, path);
+        if (keys.length > 0) return keys;
+      }
+      return [];
+    }
+    case 'array':
+      if (path.length === 0) return [];
+      return keysAt(
+        def.element as z.ZodType,
+        (raw as unknown[] | undefined)?.[path[0] as number],
+        path.slice(1),
+      );
+    case 'object': {
+      const shape = def.shape as Record<string, z.ZodType>;
+      if (path.length === 0) return Object.keys(shape);
+      const next = shape[String(path[0])];
+      const sub =
+        raw !== null && typeof raw === 'object'
+          ? (raw as Record<string, unknown>)[String(path[0])]
+          : undefined;
+      return next === undefined ? [] : keysAt(next, sub, path.slice(1));
+    }
+    default:
+      return [];
+  }
+}
+
+function issueText(issue: z.core.$ZodIssue, raw: unknown): string {
   const where = fmtPath(issue.path);
   switch (issue.code) {
-    case 'unrecognized_keys':
+    case 'unrecognized_keys': {
+      const allowed = keysAt(RunConfigSchema, raw, issue.path);
       return issue.keys
-        .map((k) => `${fmtPath([...issue.path, k])}: unknown key (not part of the schema; see docs/cli.md)`)
+        .map(
+          (k) =>
+            `${fmtPath([...issue.path, k])}: unknown key${ts.didYouMean(k, allowed)} (not part of the schema; see docs/cli.md)`,
+        )
         .join('\n');
+    }
     case 'invalid_type':
       return `${where}: ${issue.message.replace(/^Invalid input: /, '').replace('received undefined', 'missing')}`;
     case 'invalid_union':
@@ -383,16 +441,63 @@ export class ConfigError extends ts.TensorScriptError {
   }
 }
 
-/** Validates a parsed config object; throws ConfigError listing every problem with its path. */
-export function validateConfig(raw: unknown, source = '<config>'): RunConfig {
+/** The line (1-based) of a key path in the config text, or undefined when it is not there (e.g. a default). */
+export type KeyLocator = (path: readonly (string | number)[]) => number | undefined;
+
+/** `config.model.config.layers[2].className` -> ['model', 'config', 'layers', 2, 'className']. */
+function parsePath(problem: string): (string | number)[] | null {
+  const m = /^config((?:\.[A-Za-z_$][\w$]*|\[\d+\])*)/.exec(problem);
+  if (m === null) return null;
+  return [...m[1]!.matchAll(/\.([A-Za-z_$][\w$]*)|\[(\d+)\]/g)].map((p) =>
+    p[1] !== undefined ? p[1] : Number(p[2]),
+  );
+}
+
+/** Prefixes each problem with `file:line:` where the locator finds its key (the nearest enclosing key else). */
+function withLines(problems: string[], source: string, locate: KeyLocator | undefined): string[] {
+  if (locate === undefined) return problems;
+  return problems.map((p) => {
+    const path = parsePath(p);
+    if (path === null) return p;
+    for (let n = path.length; n > 0; n--) {
+      const line = locate(path.slice(0, n));
+      if (line !== undefined) return `${source}:${line}: ${p}`;
+    }
+    return p;
+  });
+}
+
+/** A locator over YAML (or JSON) text: the line of the key that holds each path. */
+export function yamlLocator(text: string): KeyLocator {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc });
+  return (path) => {
+    const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
+    if (!isMap(parent)) return undefined;
+    const last = path[path.length - 1];
+    const pair = parent.items.find((it) => (it.key as { value?: unknown } | null)?.value === last);
+    const range = (pair?.key as { range?: [number, number, number] } | null)?.range;
+    return range === undefined ? undefined : lc.linePos(range[0]).line;
+  };
+}
+
+/**
+ * Validates a parsed config object; throws ConfigError listing every problem with its path (and, given a
+ * locator over the file's text, its `file:line:`).
+ */
+export function validateConfig(raw: unknown, source = '<config>', locate?: KeyLocator): RunConfig {
   const r = RunConfigSchema.safeParse(raw);
   if (!r.success)
     throw new ConfigError(
       source,
-      r.error.issues.flatMap((i) => issueText(i).split('\n')),
+      withLines(
+        r.error.issues.flatMap((i) => issueText(i, raw).split('\n')),
+        source,
+        locate,
+      ),
     );
   const problems = semanticProblems(r.data);
-  if (problems.length > 0) throw new ConfigError(source, problems);
+  if (problems.length > 0) throw new ConfigError(source, withLines(problems, source, locate));
   return r.data;
 }
 
@@ -413,7 +518,7 @@ export function loadConfig(path: string): RunConfig {
   } catch (e) {
     throw new ConfigError(path, [`cannot read: ${(e as Error).message}`]);
   }
-  const config = validateConfig(parseConfigText(text, path), path);
+  const config = validateConfig(parseConfigText(text, path), path, yamlLocator(text));
   // Data paths are relative to the config file, not the current directory, so a config runs the same from
   // anywhere (docs/decisions/package.md); `output` stays relative to where the command runs.
   const base = dirname(resolve(path));

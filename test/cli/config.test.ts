@@ -165,6 +165,83 @@ describe('run config validation', () => {
     assert.throws(() => loadConfig(join(dir, 'missing.yaml')), /cannot read/);
   });
 
+  it('unknown YAML keys name the file and line and suggest the right key', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ts-cfg-line-'));
+    const file = join(dir, 'run.yaml');
+    writeFileSync(
+      file,
+      [
+        'name: unit',
+        'data:',
+        '  source: csv',
+        '  path: breast_cancer.csv',
+        '  label: diagnosis',
+        '  split:',
+        '    testFraction: 0.3',
+        '    stratisfy: true',
+        'model:',
+        '  className: Sequential',
+        '  config:',
+        '    layers:',
+        '      - className: Linear',
+        '        config: { inFeatures: 30, outFeatures: 1 }',
+        '      - className: ReLUU',
+        'loss: bceWithLogits',
+        'optimizer: { name: adam, lr: 0.001, weight_decay: 0.1 }',
+        'training:',
+        '  epochs: 2',
+        '  batchsize: 16',
+        '',
+      ].join('\n'),
+    );
+    let problems: string[] = [];
+    try {
+      loadConfig(file);
+    } catch (e) {
+      assert.ok(e instanceof ConfigError, String(e));
+      problems = e.problems;
+    }
+    const has = (text: string) => assert.ok(problems.includes(text), `${text}\nin\n${problems.join('\n')}`);
+    has(
+      `${file}:20: config.training.batchsize: unknown key (did you mean "batchSize"?) (not part of the schema; see docs/cli.md)`,
+    );
+    has(
+      `${file}:8: config.data.split.stratisfy: unknown key (did you mean "stratify"?) (not part of the schema; see docs/cli.md)`,
+    );
+    assert.ok(
+      problems.some((p) =>
+        p.startsWith(`${file}:17: config.optimizer.weight_decay: unknown key (did you mean "weightDecay"?)`),
+      ),
+      problems.join('\n'),
+    );
+    // Semantic problems (after the schema) are located as well, once the schema errors are fixed.
+    writeFileSync(
+      file,
+      [
+        'name: unit',
+        'data: { source: csv, path: breast_cancer.csv, label: diagnosis }',
+        'model:',
+        '  className: Sequential',
+        '  config:',
+        '    layers:',
+        '      - className: ReLUU',
+        'loss: bceWithLogits',
+        'optimizer: { name: adam }',
+        '',
+      ].join('\n'),
+    );
+    assert.throws(
+      () => loadConfig(file),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.problems.some((p) =>
+          p.startsWith(
+            `${file}:7: config.model.config.layers[0].className: unknown layer class "ReLUU" (did you mean "ReLU"?)`,
+          ),
+        ),
+    );
+  });
+
   it('validates every config shipped in configs/', () => {
     for (const f of ['mnist-mlp', 'breast-cancer-a', 'breast-cancer-b', 'diabetes-regression']) {
       const c = loadConfig(join('configs', `${f}.yaml`));
