@@ -67,7 +67,8 @@ export class DataLoader<T = Sample, B = Tensor[]> implements AsyncIterable<B> {
   readonly shuffle: boolean;
   readonly prefetch: number;
   readonly generator: Generator;
-  private readonly collate: Collate<T, B>;
+  /** Public so wrappers (privacy.makePrivate's Poisson loader) batch the same way. */
+  readonly collate: Collate<T, B>;
 
   constructor(
     readonly dataset: Dataset<T> | IterableDataset<T>,

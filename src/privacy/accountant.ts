@@ -58,15 +58,37 @@ export class RDPAccountant {
 
   /** The guarantee so far for `delta`, with the best order. */
   getPrivacySpent(delta: number): PrivacySpent {
-    if (this.history.length === 0) return { epsilon: 0, bestOrder: Number.NaN };
+    return this.spentWith(delta, []);
+  }
+
+  /** The epsilon after `steps` more steps of (noiseMultiplier, sampleRate): to stop before a budget is passed. */
+  epsilonAfter(delta: number, more: AccountantEntry): number {
+    return this.spentWith(delta, [more]).epsilon;
+  }
+
+  private spentWith(delta: number, extra: readonly AccountantEntry[]): PrivacySpent {
+    const runs = [...this.history, ...extra].filter((h) => h.steps > 0);
+    if (runs.length === 0) return { epsilon: 0, bestOrder: Number.NaN };
     const total = this.orders.map(() => 0);
-    for (const h of this.history) {
-      const r = computeRdp(h.sampleRate, h.noiseMultiplier, h.steps, this.orders);
+    for (const h of runs) {
+      const r = this.rdpOfOneStep(h.noiseMultiplier, h.sampleRate);
       r.forEach((v, i) => {
-        total[i]! += v;
+        total[i]! += v * h.steps;
       });
     }
     return rdpToEpsilon(this.orders, total, delta, this.conversion);
+  }
+
+  /** One step's RDP per order, cached: training asks for epsilon every step with the same (sigma, q). */
+  private readonly cache = new Map<string, number[]>();
+  private rdpOfOneStep(sigma: number, q: number): number[] {
+    const key = `${sigma}/${q}`;
+    let r = this.cache.get(key);
+    if (r === undefined) {
+      r = computeRdp(q, sigma, 1, this.orders);
+      this.cache.set(key, r);
+    }
+    return r;
   }
 
   getEpsilon(delta: number): number {

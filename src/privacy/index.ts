@@ -6,6 +6,10 @@ export {
   type NoiseMultiplierOptions,
   RDPAccountant,
 } from './accountant.ts';
+export { DPOptimizer, type DPOptimizerOptions } from './dp-optimizer.ts';
+export { checkSupported, GradSampler, supportedLayers } from './grad-sample.ts';
+export { type MakePrivateOptions, makePrivate, type PrivateTraining } from './make-private.ts';
+export { PoissonLoader, type PoissonLoaderOptions } from './poisson-loader.ts';
 export {
   computeRdp,
   DEFAULT_ORDERS,
