@@ -6,8 +6,16 @@ export interface TensorLike {
   toTypedArray(): ArrayLike<number>;
 }
 
-/** What every metric accepts: a flat array, rows of numbers (`[N][C]`), or a Tensor-like of rank 1 or 2. */
-export type MetricInput = ArrayLike<number> | readonly (readonly number[])[] | TensorLike;
+/**
+ * What every metric accepts: a flat array, rows of numbers (`[N][C]`), or a Tensor-like of rank 1 or 2.
+ * 64-bit integer arrays (int64 labels from numpy or a file) are read exactly when |v| <= 2^53 - 1.
+ */
+export type MetricInput =
+  | ArrayLike<number>
+  | BigInt64Array
+  | BigUint64Array
+  | readonly (readonly number[])[]
+  | TensorLike;
 
 /** A row-major float64 matrix; 1-D inputs are one column. `wasFloat32` keeps the source precision for log-loss clipping. */
 export interface Matrix {
@@ -18,6 +26,8 @@ export interface Matrix {
   readonly wasFloat32: boolean;
 }
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 function isTensorLike(x: unknown): x is TensorLike {
   return (
     typeof x === 'object' &&
@@ -27,7 +37,12 @@ function isTensorLike(x: unknown): x is TensorLike {
   );
 }
 
-function fromFlat(src: ArrayLike<number>, shape: readonly number[], op: string, arg: string): Matrix {
+function fromFlat(
+  src: ArrayLike<number | bigint>,
+  shape: readonly number[],
+  op: string,
+  arg: string,
+): Matrix {
   check(
     shape.length === 1 || shape.length === 2,
     op,
@@ -42,7 +57,13 @@ function fromFlat(src: ArrayLike<number>, shape: readonly number[], op: string, 
   );
   const data = new Float64Array(src.length);
   for (let i = 0; i < src.length; i++) {
-    const v = Number(src[i]);
+    const raw = src[i]!;
+    if (typeof raw === 'bigint' && (raw > MAX_SAFE || raw < -MAX_SAFE))
+      fail(
+        op,
+        `${arg} holds int64 value ${raw} at flat index ${i}, beyond 2^53 - 1 where numbers stop being exact`,
+      );
+    const v = Number(raw);
     if (!Number.isFinite(v)) fail(op, `${arg} must be finite, got ${v} at flat index ${i}`);
     data[i] = v;
   }
@@ -69,7 +90,7 @@ export function toMatrix(x: MetricInput, op: string, arg: string): Matrix {
     return fromFlat(flat, [rowsIn.length, cols], op, arg);
   }
   if (typeof x === 'object' && x !== null && typeof (x as ArrayLike<number>).length === 'number') {
-    const flat = x as ArrayLike<number>;
+    const flat = x as ArrayLike<number | bigint>;
     return fromFlat(flat, [flat.length], op, arg);
   }
   return fail(op, `${arg} must be an array, rows of numbers or a Tensor, got ${typeof x}`);

@@ -1,4 +1,4 @@
-import { type DType, dtypeOfArray, isFloat, type TypedArray } from '../core/dtype.ts';
+import { checkDType, type DType, dtypeOfArray, isFloat, type TypedArray } from '../core/dtype.ts';
 import { check, fail, fmtShape } from '../core/errors.ts';
 import { defaultGenerator, type Generator } from '../core/rng.ts';
 import { sizeOf, validateShape } from '../core/shape.ts';
@@ -6,7 +6,11 @@ import { runKernel } from '../kernels/kernel-registry.ts';
 import { empty } from './lifecycle.ts';
 import type { Tensor } from './tensor.ts';
 
-export type NestedNumbers = number | boolean | readonly NestedNumbers[];
+/** Nested data for `tensor`; bigint elements are int64 values, converted as `fromInt64` says. */
+export type NestedNumbers = number | boolean | bigint | readonly NestedNumbers[];
+
+/** 64-bit integer typed arrays (numpy int64 / torch.long data); stored as int32 or a float dtype. */
+export type Int64Array = BigInt64Array | BigUint64Array;
 
 export interface TensorOptions {
   dtype?: DType;
@@ -15,6 +19,51 @@ export interface TensorOptions {
 
 export interface RandomOptions extends TensorOptions {
   generator?: Generator;
+}
+
+const INT32_MIN = -(2n ** 31n);
+const INT32_MAX = 2n ** 31n - 1n;
+const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * One int64 value as a JS number for a tensor of `dtype`. There is no int64 dtype (int64 is stored as
+ * int32, see checkDType), so an integer target must fit int32 and a float target must be exactly
+ * representable as a number (|v| <= 2^53 - 1); anything else is an error naming the element instead of a
+ * silent wrap or rounding.
+ */
+function fromInt64(v: bigint, dtype: DType, index: number): number {
+  if (dtype === 'int32' || dtype === 'bool') {
+    if (v < INT32_MIN || v > INT32_MAX)
+      fail(
+        'tensor',
+        `int64 value ${v} at index ${index} does not fit ${dtype === 'bool' ? 'int32 (bool is read from it)' : 'int32'} (int64 data is stored as int32); pass { dtype: 'float64' } for larger values`,
+      );
+    return dtype === 'bool' ? (v !== 0n ? 1 : 0) : Number(v);
+  }
+  if (v > SAFE_MAX || v < -SAFE_MAX)
+    fail(
+      'tensor',
+      `int64 value ${v} at index ${index} is not exactly representable as ${dtype} (|value| must be <= 2^53 - 1)`,
+    );
+  return Number(v);
+}
+
+function fromInt64Array(arr: Int64Array, opts: TensorOptions & { shape?: readonly number[] }): Tensor {
+  const shape = opts.shape ?? [arr.length];
+  validateShape('tensor', shape);
+  check(
+    sizeOf(shape) === arr.length,
+    'tensor',
+    () => `shape ${fmtShape(shape)} needs ${sizeOf(shape)} elements, got ${arr.length}`,
+  );
+  const dtype = opts.dtype ?? 'int32';
+  checkDType('tensor', dtype);
+  // Convert (and range-check) into a plain array first so a bad element allocates nothing.
+  const vals = new Array<number>(arr.length);
+  for (let i = 0; i < arr.length; i++) vals[i] = fromInt64(arr[i]!, dtype, i);
+  const t = empty(shape, dtype);
+  t.data.set(vals);
+  return finish(t, opts);
 }
 
 function finish(t: Tensor, opts: TensorOptions): Tensor {
@@ -33,8 +82,8 @@ function flatten(
   data: NestedNumbers,
   shape: readonly number[],
   depth: number,
-  out: number[],
-  kinds: { float: boolean; bool: boolean; num: boolean },
+  out: (number | bigint)[],
+  kinds: { float: boolean; bool: boolean; num: boolean; big: boolean },
 ): void {
   if (depth === shape.length) {
     if (Array.isArray(data))
@@ -46,7 +95,12 @@ function flatten(
       kinds.num = true;
       if (!Number.isInteger(data)) kinds.float = true;
       out.push(data);
-    } else fail('tensor', `expected numbers or booleans, got ${typeof data}`);
+    } else if (typeof data === 'bigint') {
+      // Kept as bigint until the dtype is known; converted with a range check in tensor().
+      kinds.num = true;
+      kinds.big = true;
+      out.push(data);
+    } else fail('tensor', `expected numbers, booleans or bigints, got ${typeof data}`);
     return;
   }
   if (!Array.isArray(data) || data.length !== shape[depth]) {
@@ -61,11 +115,14 @@ function flatten(
 /**
  * torch.tensor: from a number, nested arrays or a typed array (with `shape`). Integer-only data gives
  * int32 (as torch gives int64), booleans give bool, anything else float32, unless `dtype` says otherwise.
+ * BigInt64Array/BigUint64Array and bigint elements (int64 data) become int32, or the float dtype asked
+ * for, with every value range-checked (docs/decisions/int64-input.md).
  */
 export function tensor(
-  data: NestedNumbers | TypedArray,
+  data: NestedNumbers | TypedArray | Int64Array,
   opts: TensorOptions & { shape?: readonly number[] } = {},
 ): Tensor {
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) return fromInt64Array(data, opts);
   if (ArrayBuffer.isView(data)) {
     const arr = data as TypedArray;
     const shape = opts.shape ?? [arr.length];
@@ -82,12 +139,19 @@ export function tensor(
   }
   const shape: number[] = [];
   inferShape(data, shape, 0);
-  const flat: number[] = [];
-  const kinds = { float: false, bool: false, num: false };
+  const flat: (number | bigint)[] = [];
+  const kinds = { float: false, bool: false, num: false, big: false };
   flatten(data, shape, 0, flat, kinds);
   const dtype =
     opts.dtype ??
     (kinds.float || (!kinds.num && !kinds.bool) ? 'float32' : kinds.bool && !kinds.num ? 'bool' : 'int32');
+  if (kinds.big) {
+    checkDType('tensor', dtype);
+    for (let i = 0; i < flat.length; i++) {
+      const v = flat[i]!;
+      if (typeof v === 'bigint') flat[i] = fromInt64(v, dtype, i);
+    }
+  }
   const target = opts.shape ?? shape;
   check(
     sizeOf(target) === flat.length,
@@ -95,7 +159,7 @@ export function tensor(
     () => `shape ${fmtShape(target)} needs ${sizeOf(target)} elements, got ${flat.length}`,
   );
   const t = empty(target, dtype);
-  t.data.set(flat);
+  t.data.set(flat as number[]);
   return finish(t, opts);
 }
 

@@ -654,7 +654,7 @@ export class Trainer {
         () =>
           `fit(x, y, options): y must be a Tensor of targets, got ${describeArg(b)}${
             b instanceof BigInt64Array || b instanceof BigUint64Array
-              ? "; 64-bit integer labels: convert with ts.tensor(Int32Array.from(y, Number), { dtype: 'int32' })"
+              ? '; 64-bit integer labels: wrap them with ts.tensor(y) (stored as int32, every value range-checked)'
               : '; for a batch source use fit(data, options)'
           }`,
       );

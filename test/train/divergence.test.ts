@@ -93,7 +93,7 @@ describe('trainer arguments', () => {
     );
     await assert.rejects(
       t.fit(data.x, new BigInt64Array(48) as never, { epochs: 1 }),
-      /y must be a Tensor of targets, got BigInt64Array; 64-bit integer labels: convert with ts\.tensor\(Int32Array\.from/,
+      /y must be a Tensor of targets, got BigInt64Array; 64-bit integer labels: wrap them with ts\.tensor\(y\)/,
     );
     await assert.rejects(
       t.fit([[data.x, data.y]] as never, {} as never, { epochs: 1 }),
