@@ -368,7 +368,15 @@ ops.set('BatchNormalization', (inp, c) => {
     Tensor,
     Tensor,
   ];
-  return [batchNorm(x, m, v, scale, bias, false, 0, c.a.float('epsilon', 1e-5))];
+  return [
+    batchNorm(x, m, v, {
+      weight: scale,
+      bias,
+      training: false,
+      momentum: 0,
+      eps: c.a.float('epsilon', 1e-5),
+    }),
+  ];
 });
 
 ops.set('LayerNormalization', (inp, c) => {

@@ -21,16 +21,13 @@ export const OPS: Record<string, OpFn> = {
   argmin: ([x, d, k]) => T(x).argmin(d as number | null, k as boolean),
   avgPool2d: ([x], kw) => F.avgPool2d(T(x), kw as unknown as ts.functional.Pool2dOptions),
   batchNorm: ([x, rm, rv, w, b, tr, m, e]) =>
-    F.batchNorm(
-      T(x),
-      rm as Tensor | null,
-      rv as Tensor | null,
-      w as Tensor | null,
-      b as Tensor | null,
-      tr as boolean,
-      N(m),
-      N(e),
-    ),
+    F.batchNorm(T(x), rm as Tensor | null, rv as Tensor | null, {
+      weight: w as Tensor | null,
+      bias: b as Tensor | null,
+      training: tr as boolean,
+      momentum: N(m),
+      eps: N(e),
+    }),
   binaryCrossEntropy: ([x, y], kw) => F.binaryCrossEntropy(T(x), T(y), kw),
   binaryCrossEntropyWithLogits: ([x, y], kw) => F.binaryCrossEntropyWithLogits(T(x), T(y), kw),
   cat: ([xs, d]) => ts.cat(xs as Tensor[], N(d)),

@@ -95,3 +95,45 @@ describe('optional op arguments: one options object', () => {
     );
   });
 });
+
+describe('batchNorm: operands positional, optional arguments in one options object', () => {
+  it('takes { weight, bias, training, momentum, eps }, refuses unknown keys and the old positional form', async () => {
+    const ts = await import('../../src/index.ts');
+    const x = ts.tensor([
+      [1, 2],
+      [3, 6],
+    ]);
+    const rm = ts.zeros([2]);
+    const rv = ts.ones([2]);
+    const y = ts.functional.batchNorm(x, rm, rv, {
+      weight: ts.tensor([2, 1]),
+      bias: ts.tensor([0, 1]),
+      training: true,
+      momentum: 0.5,
+      eps: 0,
+    });
+    // Batch statistics: means [2, 4], biased variances [1, 4]; running stats move halfway to the unbiased ones.
+    assert.deepEqual(y.toArray(), [
+      [-2, 0],
+      [2, 2],
+    ]);
+    assert.deepEqual(rm.toArray(), [1, 2]);
+    assert.deepEqual(rv.toArray(), [1.5, 4.5]);
+    // Eval mode with the defaults normalises with the running statistics.
+    const e = ts.functional.batchNorm(ts.tensor([[1, 2]]), ts.tensor([1, 2]), ts.tensor([4, 1]), { eps: 0 });
+    assert.deepEqual(e.toArray(), [[0, 0]]);
+    assert.throws(
+      () => ts.functional.batchNorm(x, rm, rv, { trainig: true } as never),
+      /\[batchNorm\] unknown option "trainig" \(did you mean "training"\?\)/,
+    );
+    assert.throws(
+      () => ts.functional.batchNorm(x, rm, rv, { momentum: '0.1' } as never),
+      /\[batchNorm\] momentum must be a finite number/,
+    );
+    const old = ts.functional.batchNorm as unknown as (...a: unknown[]) => unknown;
+    assert.throws(
+      () => old(x, rm, rv, ts.ones([2]), ts.zeros([2]), true, 0.1, 1e-5),
+      /\[batchNorm\] the optional arguments go in one options object/,
+    );
+  });
+});

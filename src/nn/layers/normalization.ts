@@ -90,11 +90,7 @@ abstract class BatchNormBase extends Module {
       x,
       !this.training || this.trackRunningStats ? this.runningMean : null,
       !this.training || this.trackRunningStats ? this.runningVar : null,
-      this.weight,
-      this.bias,
-      useBatch,
-      factor,
-      this.eps,
+      { weight: this.weight, bias: this.bias, training: useBatch, momentum: factor, eps: this.eps },
     );
   }
 

@@ -1,6 +1,7 @@
 import { noGrad } from '../../autograd/node.ts';
-import { check, fmtShape } from '../../core/errors.ts';
-import type { Tensor } from '../tensor.ts';
+import { check, fail, fmtShape } from '../../core/errors.ts';
+import { checkOptionKeys } from '../../core/options.ts';
+import { Tensor } from '../tensor.ts';
 import { assertTensor } from './dispatch.ts';
 import { mean, variance } from './reduce.ts';
 import { reshape } from './views.ts';
@@ -30,20 +31,57 @@ export function layerNorm(
   return y;
 }
 
+/** The optional arguments of batchNorm (torch's keyword arguments of F.batch_norm). */
+export interface BatchNormOptions {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  /** Normalise with the batch's statistics (and update the running ones); default false. */
+  training?: boolean;
+  momentum?: number;
+  eps?: number;
+}
+
+const BATCH_NORM_KEYS = ['weight', 'bias', 'training', 'momentum', 'eps'] as const;
+
+/** Checks batchNorm's options object: known keys, tensors or null, a boolean, finite numbers. */
+function batchNormOptions(opts: BatchNormOptions, extra: number): Required<BatchNormOptions> {
+  // The old 8-positional form (weight, bias, training, momentum, eps) would otherwise be read as options.
+  if (opts instanceof Tensor || opts === null || extra > 0)
+    fail(
+      'batchNorm',
+      'the optional arguments go in one options object: batchNorm(x, runningMean, runningVar, { weight, bias, training, momentum, eps })',
+    );
+  checkOptionKeys('batchNorm', opts, BATCH_NORM_KEYS);
+  const { weight = null, bias = null, training = false, momentum = 0.1, eps = 1e-5 } = opts;
+  for (const [k, v] of [
+    ['weight', weight],
+    ['bias', bias],
+  ] as const)
+    if (v !== null && !(v instanceof Tensor)) fail('batchNorm', `${k} must be a Tensor or null`);
+  if (typeof training !== 'boolean') fail('batchNorm', `training must be a boolean, got ${String(training)}`);
+  for (const [k, v] of [
+    ['momentum', momentum],
+    ['eps', eps],
+  ] as const)
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      fail('batchNorm', `${k} must be a finite number, got ${String(v)}`);
+  return { weight, bias, training, momentum, eps };
+}
+
 /**
- * torch.nn.functional.batch_norm over dim 1 of [N, C, ...]. In training it normalises with the batch's
+ * torch.nn.functional.batch_norm over dim 1 of [N, C, ...]: `batchNorm(x, runningMean, runningVar, { weight,
+ * bias, training = false, momentum = 0.1, eps = 1e-5 })` (operands positional, optional arguments in one
+ * options object, as every op; docs/decisions/registries.md). In training it normalises with the batch's
  * biased variance and, when running stats are given, updates them in place with the unbiased one.
  */
 export function batchNorm(
   x: Tensor,
   runningMean: Tensor | null,
   runningVar: Tensor | null,
-  weight: Tensor | null = null,
-  bias: Tensor | null = null,
-  training = false,
-  momentum = 0.1,
-  eps = 1e-5,
+  opts: BatchNormOptions = {},
+  ...rest: never[]
 ): Tensor {
+  const { weight, bias, training, momentum, eps } = batchNormOptions(opts, rest.length);
   assertTensor('batchNorm', x);
   check(x.ndim >= 2, 'batchNorm', () => `expected input of rank >= 2 [N, C, ...], got ${fmtShape(x.shape)}`);
   const c = x.shape[1]!;
