@@ -376,17 +376,49 @@ export function prPerClassChart(curves: readonly ClassCurve[]): ChartSpec {
   );
 }
 
+/** Most points a scatter chart draws: more only blur into a blot, and 300k symbols took minutes to render. */
+export const MAX_SCATTER_POINTS = 2000;
+
+/**
+ * The rows a scatter chart draws: all of them up to `max`, otherwise every (n / max)-th row, an even sample over
+ * the evaluation order that keeps the first and last rows.
+ */
+export function scatterRows(n: number, max = MAX_SCATTER_POINTS): number[] {
+  if (n <= max) return Array.from({ length: n }, (_, i) => i);
+  return Array.from({ length: max }, (_, i) => Math.round((i * (n - 1)) / (max - 1)));
+}
+
+/** min and max of both arrays in one pass: `Math.min(...a)` overflows the call stack past ~100k values. */
+export function extent(a: readonly number[], b: readonly number[]): [number, number] {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const arr of [a, b])
+    for (let i = 0; i < arr.length; i++) {
+      const v = arr[i]!;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  return [lo, hi];
+}
+
+function sampledTitle(base: string, shown: number, n: number): string {
+  return shown < n
+    ? `${base} (${shown.toLocaleString('en-US')} of ${n.toLocaleString('en-US')} shown)`
+    : base;
+}
+
 /** Predicted against true values, with the y = x line a perfect model would sit on. */
 export function scatterChart(yTrue: readonly number[], yPred: readonly number[]): ChartSpec {
-  const values = yTrue.map((t, i) => ({ truth: t, predicted: yPred[i]! }));
-  const lo = Math.min(...yTrue, ...yPred);
-  const hi = Math.max(...yTrue, ...yPred);
+  const rows = scatterRows(yTrue.length);
+  const values = rows.map((i) => ({ truth: yTrue[i]!, predicted: yPred[i]! }));
+  // the diagonal spans every sample, drawn or not
+  const [lo, hi] = extent(yTrue, yPred);
   return {
     id: 'predicted-vs-true',
     title: 'Predicted vs true',
     spec: {
       $schema: SCHEMA,
-      title: 'Predicted vs true',
+      title: sampledTitle('Predicted vs true', rows.length, yTrue.length),
       width: WIDTH,
       height: WIDTH,
       config: CONFIG,
@@ -419,13 +451,14 @@ export function scatterChart(yTrue: readonly number[], yPred: readonly number[])
 
 /** Residuals (true - predicted) against the prediction, with the zero line. */
 export function residualChart(yTrue: readonly number[], yPred: readonly number[]): ChartSpec {
-  const values = yTrue.map((t, i) => ({ predicted: yPred[i]!, residual: t - yPred[i]! }));
+  const rows = scatterRows(yTrue.length);
+  const values = rows.map((i) => ({ predicted: yPred[i]!, residual: yTrue[i]! - yPred[i]! }));
   return {
     id: 'residuals',
     title: 'Residuals',
     spec: {
       $schema: SCHEMA,
-      title: 'Residuals (true - predicted)',
+      title: sampledTitle('Residuals (true - predicted)', rows.length, yTrue.length),
       width: WIDTH,
       height: HEIGHT,
       config: CONFIG,
