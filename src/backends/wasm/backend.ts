@@ -113,6 +113,11 @@ export class WasmBackend implements Backend {
     return this.pool.threads;
   }
 
+  /** Threads a task whose result does not depend on its block count should be split for now. */
+  get activeThreads(): number {
+    return this.pool.activeThreads;
+  }
+
   /** Resolves when every worker can take work (until then kernels run on the calling thread). */
   ready(): Promise<void> {
     return this.pool.ready();
@@ -161,7 +166,7 @@ export class WasmBackend implements Backend {
   /** Blocks for a scratch-free task over n elements: 1 below PAR_ELEMS, else up to 4 per thread. */
   blocksFor(n: number): number {
     if (n < PAR_ELEMS) return 1;
-    const t = this.pool.threads;
+    const t = this.pool.activeThreads;
     return t === 1 ? 1 : Math.min(4 * t, Math.ceil(n / BLOCK_ELEMS));
   }
 

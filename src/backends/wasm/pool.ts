@@ -45,6 +45,11 @@ const MAX_BLOCKS = 0x7fff;
 /** Bounds of the periods tasks stay on the calling thread after dispatch stopped paying (see account). */
 const SOLO_MIN_MS = 50;
 const SOLO_MAX_MS = 2000;
+/** A verdict on dispatch is taken after this much of the caller's kernel time, or this many tasks. */
+const WINDOW_OWN_MS = 20;
+const WINDOW_TASKS = 256;
+/** Waiting up to this share of the caller's own kernel time beyond what workers saved is noise. */
+const LOSS_TOLERANCE = 0.02;
 
 /**
  * A fixed pool of worker threads over the backend's shared memory. `run` is synchronous and splits a
@@ -119,6 +124,16 @@ export class ThreadPool {
     return Atomics.load(this.ctl, READY) >= this.workers.length ? this.workers.length + 1 : 1;
   }
 
+  /**
+   * Threads worth splitting a task for right now: 1 while tasks run on the calling thread alone (see
+   * account), else `threads`. Kernels whose result does not depend on the block count (GEMM, which
+   * never splits K; elementwise) size their blocks by it, so a solo period runs each task as one block
+   * instead of, say, a GEMM's four blocks one after another, each packing the shared operand again.
+   */
+  get activeThreads(): number {
+    return this.soloUntil > 0 && performance.now() < this.soloUntil ? 1 : this.threads;
+  }
+
   /** Threads once warmed up. */
   get size(): number {
     return this.workers.length + 1;
@@ -180,29 +195,40 @@ export class ThreadPool {
     if (workerFailures !== 0) fail('wasm', `kernel ${task} failed on a worker thread (a WebAssembly trap)`);
   }
 
-  /** Running estimate (ms, smoothed) of what the workers saved the caller per parallel task. */
-  private gain = 0;
+  /** The current judging window: what workers saved the caller, what it waited, its own kernel time. */
+  private winSaved = 0;
+  private winWait = 0;
+  private winOwn = 0;
+  private winTasks = 0;
   /** Until this time (performance.now()), tasks run on the calling thread alone; 0 = never set. */
   private soloUntil = 0;
   /** How long the next solo period lasts: doubles while dispatch keeps failing to pay. */
   private soloMs = SOLO_MIN_MS;
 
   /**
-   * Keeps parallel dispatch only while it pays. The workers saved about (their blocks) x (the caller's
-   * time per block) and cost the time the caller then waited for them. On a busy machine the kernel
-   * shares CPU time between sessions (autogroups), not threads, so a second thread gains nothing and
-   * a worker descheduled mid-block makes the caller wait: tasks then run on the calling thread alone,
-   * for 50 ms, doubling up to 2 s while each new try fails and halving back when dispatch pays.
+   * Keeps parallel dispatch only while it pays. Per task, the workers saved about (their blocks) x (the
+   * caller's time per block) and cost the time the caller then waited for them. On a busy machine the
+   * kernel shares CPU time between sessions (autogroups), not threads, so a second thread gains nothing
+   * and a worker descheduled mid-block makes the caller wait: tasks then run on the calling thread
+   * alone, for 50 ms, doubling up to 2 s while each new try fails and halving back when dispatch pays.
+   * The verdict is taken over a window (WINDOW_OWN_MS of the caller's kernel time or WINDOW_TASKS
+   * tasks), not per task: judged per task, one late wake-up or a task the worker missed (it saved
+   * nothing, and the caller's few microseconds of bookkeeping then read as a loss) switched a quiet
+   * machine to one thread for seconds at a time, and the MLP step ran no faster on 2 threads than on 1
+   * (docs/decisions/wasm-perf.md). A window where the workers never joined is no verdict either way.
    * Which thread runs a block never changes its result.
    */
   private account(mine: number, theirs: number, ownMs: number, waitMs: number): void {
-    const saved = mine > 0 ? (theirs * ownMs) / mine : ownMs + waitMs;
-    this.gain = 0.8 * this.gain + 0.2 * (saved - waitMs);
-    if (this.gain < 0) {
-      this.gain = 0;
+    this.winSaved += theirs === 0 ? 0 : mine > 0 ? (theirs * ownMs) / mine : ownMs + waitMs;
+    this.winWait += waitMs;
+    this.winOwn += ownMs;
+    if (++this.winTasks < WINDOW_TASKS && this.winOwn < WINDOW_OWN_MS) return;
+    const { winSaved: saved, winWait: wait, winOwn: own } = this;
+    this.winSaved = this.winWait = this.winOwn = this.winTasks = 0;
+    if (wait > saved + LOSS_TOLERANCE * own) {
       this.soloUntil = performance.now() + this.soloMs;
       this.soloMs = Math.min(SOLO_MAX_MS, this.soloMs * 2);
-    } else if (theirs > 0 && saved > waitMs) {
+    } else if (saved > wait) {
       this.soloMs = Math.max(SOLO_MIN_MS, this.soloMs / 2);
     }
   }

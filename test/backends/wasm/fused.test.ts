@@ -331,7 +331,7 @@ for (const { label, backend: wasm } of configs) {
 }
 
 describe('adaptive dispatch', () => {
-  it('goes solo when workers cost more than they save, backing off 50 ms -> 2 s, and recovers', async () => {
+  it('goes solo when workers cost more than they save over a window, backing off 50 ms -> 2 s, and recovers', async () => {
     const be = new WasmBackend({ threads: 2 });
     await be.ready();
     try {
@@ -341,16 +341,26 @@ describe('adaptive dispatch', () => {
         account(m: number, t: number, o: number, w: number): void;
       };
       const pool = (be as unknown as { pool: Internals }).pool;
-      // The worker did 1 block while the caller did 3 in 3 ms (saved ~1 ms) but the caller waited 10 ms.
+      // One task with 20 ms of the caller's kernel time closes a judging window on its own.
+      // The worker did 1 block while the caller did 3 in 30 ms (saved ~10 ms) but the caller waited 100 ms.
       const before = performance.now();
-      pool.account(3, 1, 3, 10);
+      pool.account(3, 1, 30, 100);
       assert.ok(pool.soloUntil >= before + 50, 'solo for 50 ms');
       assert.equal(pool.soloMs, 100);
-      for (let i = 0; i < 10; i++) pool.account(3, 1, 3, 10);
+      for (let i = 0; i < 10; i++) pool.account(3, 1, 30, 100);
       assert.equal(pool.soloMs, 2000);
-      // Paying dispatch (saved 3 ms, no wait) halves the next solo period again.
-      pool.account(1, 3, 1, 0);
+      // Paying dispatch (saved 60 ms, no wait) halves the next solo period again.
+      pool.account(1, 3, 20, 0);
       assert.equal(pool.soloMs, 1000);
+      // Judged per window, not per task: one late worker among punctual ones is no verdict (this
+      // per-task rule kept a quiet machine's MLP step on one thread), nor are tasks the worker missed
+      // with the caller's microseconds of bookkeeping counted as waiting.
+      pool.soloUntil = 0;
+      pool.account(2, 2, 1, 2.5);
+      for (let i = 0; i < 40; i++) pool.account(2, 2, 1, 0.01);
+      assert.equal(pool.soloUntil, 0, 'one late wake-up in a paying window');
+      for (let i = 0; i < 300; i++) pool.account(4, 0, 0.05, 0.0005);
+      assert.equal(pool.soloUntil, 0, 'a window the workers never joined');
       // Results do not depend on who ran the blocks: solo now, same bits as before.
       const n = 100000;
       const a = rand(be, n);

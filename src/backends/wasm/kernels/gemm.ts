@@ -24,7 +24,8 @@ function gemm(
   const pc = be.output(out, temps, after, false);
   // Twice as many blocks as threads: a worker that wakes late leaves the caller at most a quarter
   // of the product to wait for, not half (packing scratch is per thread, so blocks may outnumber them).
-  const t = be.poolThreads;
+  // Never split along K, so the block count does not change the result: solo periods use one block.
+  const t = be.activeThreads;
   be.runBlocks(
     'k_matmul',
     [
