@@ -252,6 +252,11 @@ const Evaluation = z
   })
   .prefault({});
 
+/** DP-SGD (docs/privacy.md): the options ts.privacy declares; absent means ordinary training. */
+const Privacy = z.strictObject(
+  optionsObject(ts.privacy.privacyOptions, true),
+) as unknown as z.ZodType<ts.privacy.PrivacyConfig>;
+
 export const RunConfigSchema = z.strictObject({
   name: z
     .string()
@@ -265,6 +270,7 @@ export const RunConfigSchema = z.strictObject({
   optimizer: Optimizer,
   training: Training,
   evaluation: Evaluation,
+  privacy: Privacy.optional(),
   /** Output directory (default runs/<name>); relative paths are relative to the working directory. */
   output: z.string().min(1).optional(),
 });
@@ -396,6 +402,29 @@ function foreignOptions(
     );
 }
 
+/** DP-SGD's own rules: a noise level or a budget, and none of the options that would break the guarantee. */
+function privacyProblems(c: RunConfig): string[] {
+  const p = c.privacy;
+  if (p === undefined) return [];
+  const out: string[] = [];
+  if (p.noiseMultiplier === undefined && p.targetEpsilon === undefined)
+    out.push('config.privacy: give noiseMultiplier, or targetEpsilon (the noise is then chosen for it)');
+  const t = c.training;
+  const clash: [string, unknown, string][] = [
+    ['clipNorm', t.clipNorm, 'DP-SGD clips per sample to privacy.maxGradNorm'],
+    ['clipValue', t.clipValue, 'DP-SGD clips per sample to privacy.maxGradNorm'],
+    ['classWeight', t.classWeight, 'weights would change the per-sample sensitivity'],
+    [
+      'validationSplit',
+      t.validationSplit > 0 ? t.validationSplit : undefined,
+      'Poisson batches come from the whole training split',
+    ],
+  ];
+  for (const [k, v, why] of clash)
+    if (v !== undefined) out.push(`config.training.${k}: cannot be combined with privacy (${why})`);
+  return out;
+}
+
 /** Checks that need the registries: loss, optimizer and metric names, the model tree, per-source rules. */
 function semanticProblems(c: RunConfig): string[] {
   const out: string[] = [];
@@ -416,6 +445,7 @@ function semanticProblems(c: RunConfig): string[] {
       out.push(`config.evaluation.metrics[${i}]: ${ts.metrics.metricRegistry.unknownMessage(m)}`);
   });
   out.push(...modelProblems(c.model, ['model']));
+  out.push(...privacyProblems(c));
   const d = c.data;
   if (d.source === 'mnist' && c.evaluation.crossValidation !== undefined)
     out.push('config.evaluation.crossValidation: not available for mnist (it has an official test split)');

@@ -36,6 +36,8 @@ export interface FitResult {
   history: ts.train.History;
   seconds: number;
   samplesSeen: number;
+  /** The guarantee of a DP-SGD run (config.privacy), for the model card. */
+  privacy?: ts.privacy.PrivacyRecord;
 }
 
 export interface TrainRunResult {
@@ -90,6 +92,7 @@ export async function fitModel(
 ): Promise<FitResult> {
   ts.manualSeed(opts.seed);
   const model = ts.nn.moduleFromConfig(config.model as ts.nn.ModuleConfig);
+  if (config.privacy !== undefined) return fitPrivate(config, model, x, y, opts);
   const { name, ...optOptions } = config.optimizer;
   const trainer = ts.train.compile(model as unknown as ts.train.TrainableModule, {
     optimizer: { name, ...(optOptions as ts.optim.NamedOptimizerOptions) },
@@ -118,6 +121,57 @@ export async function fitModel(
   const seconds = (performance.now() - start) / 1000;
   const perEpoch = Math.floor(x.shape[0]! * (1 - t.validationSplit));
   return { model, trainer, history, seconds, samplesSeen: perEpoch * history.epoch.length };
+}
+
+/**
+ * DP-SGD (config.privacy): the optimizer and a DataLoader over (x, y) go through ts.privacy.makePrivate,
+ * fit runs on its Poisson batches and stops before the target epsilon is passed.
+ */
+async function fitPrivate(
+  config: RunConfig,
+  model: ts.nn.AnyModule,
+  x: ts.Tensor,
+  y: ts.Tensor,
+  opts: { seed: number; progress?: ts.train.ProgressStream; verbose?: 0 | 1 | 2 },
+): Promise<FitResult> {
+  const p = config.privacy!;
+  const t = config.training;
+  const { name, ...optOptions } = config.optimizer;
+  const inner = ts.optim.getOptimizer(name, model.parameters(), optOptions as ts.optim.NamedOptimizerOptions);
+  const loader = new ts.data.DataLoader(new ts.data.TensorDataset(x, y), { batchSize: t.batchSize });
+  const priv = ts.privacy.makePrivate(model as unknown as ts.nn.Module<never, unknown>, inner, loader, {
+    maxGradNorm: p.maxGradNorm,
+    noiseMultiplier: p.noiseMultiplier,
+    targetEpsilon: p.targetEpsilon,
+    delta: p.delta,
+    epochs: t.epochs,
+    secureMode: p.secureMode,
+    seed: opts.seed,
+  });
+  const trainer = ts.train.compile(model as unknown as ts.train.TrainableModule, {
+    optimizer: priv.optimizer,
+    loss: config.loss as ts.train.LossSpec,
+    metrics: config.evaluation.metrics ?? [],
+  });
+  const callbacks = [...buildCallbacks(config, opts.progress), new ts.privacy.PrivacyBudget(priv)];
+  const sched = scheduleCallback(config, trainer.optimizer);
+  if (sched !== null) callbacks.push(sched);
+  const start = performance.now();
+  const history = await trainer.fit(priv.loader, {
+    epochs: t.epochs,
+    callbacks,
+    verbose: opts.progress === undefined ? 0 : (opts.verbose ?? t.verbose),
+  });
+  const seconds = (performance.now() - start) / 1000;
+  priv.detach();
+  return {
+    model,
+    trainer,
+    history,
+    seconds,
+    samplesSeen: Math.round(priv.accountant.steps * loader.batchSize),
+    privacy: ts.privacy.privacyRecord(priv),
+  };
 }
 
 /** Scalar test metrics (sklearn names): the library's, shared with evaluate and the report. */
@@ -287,6 +341,7 @@ export async function runTraining(config: RunConfig, opts: TrainRunOptions = {})
     },
     metrics,
     config: config as unknown as ts.nn.JsonValue,
+    ...(fit.privacy === undefined ? {} : { privacy: { ...fit.privacy } }),
   });
   saveRunCheckpoint(checkpointDir, {
     model: fit.model,

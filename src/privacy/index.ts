@@ -9,6 +9,14 @@ export {
 export { DPOptimizer, type DPOptimizerOptions } from './dp-optimizer.ts';
 export { checkSupported, GradSampler, supportedLayers } from './grad-sample.ts';
 export { type MakePrivateOptions, makePrivate, type PrivateTraining } from './make-private.ts';
+export {
+  PrivacyBudget,
+  type PrivacyConfig,
+  type PrivacyRecord,
+  type PrivacyStatus,
+  privacyOptions,
+  privacyRecord,
+} from './options.ts';
 export { PoissonLoader, type PoissonLoaderOptions } from './poisson-loader.ts';
 export {
   computeRdp,

@@ -24,7 +24,12 @@ export interface ModelCard {
   };
   metrics: Record<string, number>;
   config: JsonValue;
+  /** The differential-privacy guarantee of a DP-SGD run (ts.privacy.privacyRecord): absent otherwise. */
+  privacy?: CardPrivacy;
 }
+
+/** (epsilon, delta) and how they were obtained (mechanism, accountant, sigma, C, sampling rate, steps). */
+export type CardPrivacy = { epsilon: number; delta: number } & Record<string, number | string>;
 
 let version: string | null = null;
 
@@ -88,6 +93,7 @@ export function makeCard(input: {
   x?: { data: Float32Array; shape: readonly number[]; names?: readonly string[] };
   metrics?: Record<string, number>;
   config?: JsonValue;
+  privacy?: CardPrivacy;
 }): ModelCard {
   const x = input.x;
   const rows = x?.shape[0] ?? 0;
@@ -103,5 +109,6 @@ export function makeCard(input: {
     },
     metrics: input.metrics ?? {},
     config: input.config ?? null,
+    ...(input.privacy === undefined ? {} : { privacy: { ...input.privacy } }),
   };
 }

@@ -1,5 +1,6 @@
 // Public API of the saved model: build one from trained parts, save it crash-safely, load it (v1 or v0).
 export {
+  type CardPrivacy,
   type FeatureStats,
   featureStats,
   fingerprint,
