@@ -104,9 +104,16 @@ export type BatchSource = Iterable<readonly Tensor[]> | AsyncIterable<readonly T
 export class History {
   epoch: number[] = [];
   history: Record<string, number[]> = {};
+  /**
+   * Wall-clock seconds of each epoch (training, validation and callbacks), one per `epoch` entry. Kept apart
+   * from `history` so the metric keys stay the logged ones and a resumed run's metrics compare equal to an
+   * uninterrupted run's; the JSON form carries it as the `epoch_seconds` key the report reads.
+   */
+  epochSeconds: number[] = [];
 
-  append(epoch: number, logs: Logs): void {
+  append(epoch: number, logs: Logs, seconds = Number.NaN): void {
     this.epoch.push(epoch);
+    this.epochSeconds.push(seconds);
     for (const [k, v] of Object.entries(logs)) {
       this.history[k] ??= [];
       this.history[k].push(v);
@@ -114,14 +121,27 @@ export class History {
   }
 
   toJSON(): HistoryRecord {
-    return {
-      epoch: [...this.epoch],
-      history: Object.fromEntries(
-        Object.entries(this.history).map(([k, v]) => [k, v.map((x) => (Number.isFinite(x) ? x : null))]),
-      ),
-    };
+    const history: Record<string, (number | null)[]> = Object.fromEntries(
+      Object.entries(this.history).map(([k, v]) => [k, v.map((x) => (Number.isFinite(x) ? x : null))]),
+    );
+    if (this.epochSeconds.length === this.epoch.length && this.epochSeconds.some((x) => Number.isFinite(x)))
+      history[EPOCH_SECONDS] = this.epochSeconds.map((x) => (Number.isFinite(x) ? x : null));
+    return { epoch: [...this.epoch], history };
+  }
+
+  /** The History a record (toJSON's form, from a checkpoint) describes; null values become NaN. */
+  static fromJSON(r: HistoryRecord): History {
+    const h = new History();
+    h.epoch = [...r.epoch];
+    const { [EPOCH_SECONDS]: seconds, ...rest } = r.history;
+    h.history = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, v.map((x) => x ?? Number.NaN)]));
+    h.epochSeconds = seconds?.map((x) => x ?? Number.NaN) ?? r.epoch.map(() => Number.NaN);
+    return h;
   }
 }
+
+/** The JSON History key holding each epoch's wall-clock seconds (as the report reads it). */
+export const EPOCH_SECONDS = 'epoch_seconds';
 
 export interface FitOptions {
   epochs?: number;
@@ -560,10 +580,7 @@ export class Trainer {
       resumeState = ck.trainer;
       if (resumeState !== null) {
         initialEpoch = resumeState.epoch;
-        this.history.epoch = [...resumeState.history.epoch];
-        this.history.history = Object.fromEntries(
-          Object.entries(resumeState.history.history).map(([k, v]) => [k, v.map((x) => x ?? Number.NaN)]),
-        );
+        this.history = History.fromJSON(resumeState.history);
         const rng = resumeState.rng;
         if (rng.default) defaultGenerator.setState(rng.default);
         if (rng.shuffle) this.shuffleGenerator.setState(rng.shuffle);
@@ -731,6 +748,7 @@ export class Trainer {
       for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
         this.module.train(true);
         this.resetMetrics();
+        const epochStart = performance.now();
         for (const cb of callbacks) await cb.onEpochBegin(epoch, {});
         let seen = 0;
         let lossSum = 0;
@@ -808,7 +826,7 @@ export class Trainer {
         if (valData !== null) Object.assign(logs, await this.evaluateSource(valData, batchSize, 'val_'));
         // Callbacks may add to the logs (the lr), so the history records them afterwards, as Keras' History does.
         for (const cb of callbacks) await cb.onEpochEnd(epoch, logs);
-        this.history.append(epoch, logs);
+        this.history.append(epoch, logs, (performance.now() - epochStart) / 1000);
         lastLogs = logs;
         const every = opts.checkpointEvery ?? 1;
         if (
