@@ -28,8 +28,10 @@ export {
 } from './kernels/kernel-registry.ts';
 export { backendNames, findBackend, getBackend, setBackend } from './kernels/registry.ts';
 export type { KernelName, KernelSignatures } from './kernels/signatures.ts';
+export type { UnaryOpDef, UnaryOpName } from './kernels/unary-ops.ts';
 export * as metrics from './metrics/index.ts';
 export * as models from './models/index.ts';
+export * as native from './native/index.ts';
 export * as nn from './nn/index.ts';
 export * as onnx from './onnx/index.ts';
 export * as optim from './optim/index.ts';
@@ -41,6 +43,7 @@ export * from './tensor/creation.ts';
 export * as functional from './tensor/functional.ts';
 export { keep } from './tensor/lifecycle.ts';
 export { logSoftmax, softmax } from './tensor/ops/activations.ts';
+export { defineUnaryOp } from './tensor/ops/define-op.ts';
 export {
   abs,
   add,
