@@ -12,7 +12,7 @@ export interface View {
   readonly offset: number;
 }
 
-export type { UnaryOp } from './unary-ops.ts';
+export type { UnaryOp, UnaryOpName } from './unary-ops.ts';
 
 export type BinaryOp =
   | 'add'

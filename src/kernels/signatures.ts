@@ -6,7 +6,7 @@ import type {
   MatmulDims,
   Pool2dAttrs,
   ReduceOp,
-  UnaryOp,
+  UnaryOpName,
   View,
 } from './backend.ts';
 
@@ -19,7 +19,7 @@ import type {
 export interface KernelSignatures {
   // ---- elementwise ----
   /** out[i] = op(x[i]); out has the dtype the op layer chose (bool for isnan/logicalNot, else x's). */
-  unary: { inputs: { x: View }; outputs: { out: TypedArray }; attrs: { op: UnaryOp } };
+  unary: { inputs: { x: View }; outputs: { out: TypedArray }; attrs: { op: UnaryOpName } };
   /** out = op(a, b); a and b are already broadcast to out's shape (stride-0 views). */
   binary: { inputs: { a: View; b: View }; outputs: { out: TypedArray }; attrs: { op: BinaryOp } };
   /** out = cond ? a : b, all three broadcast to out's shape. */

@@ -1,4 +1,5 @@
 import type { GradRule } from '../autograd/registry.ts';
+import { fail } from '../core/errors.ts';
 
 /**
  * Every elementwise unary op in one place, as MLX's Primitive holds its eval and vjp together: the
@@ -75,11 +76,30 @@ export const UNARY_OPS = {
   isnan: { result: 'bool', ref: (x) => (x !== x ? 1 : 0) },
 } as const satisfies Record<string, UnaryOpDef>;
 
+/** A built-in unary op's name. */
 export type UnaryOp = keyof typeof UNARY_OPS;
+/** Any unary op's name: a built-in, or one added at run time with `defineUnaryOp` (tensor/ops/define-op.ts). */
+export type UnaryOpName = UnaryOp | (string & Record<never, never>);
+
+/** Ops added with defineUnaryOp, by name. */
+const defined = new Map<string, UnaryOpDef>();
 
 /** The definition of `op`, typed as the interface (the table itself keeps literal types). */
-export function unaryOp(op: UnaryOp): UnaryOpDef {
-  return UNARY_OPS[op];
+export function unaryOp(op: UnaryOpName): UnaryOpDef {
+  const def = Object.hasOwn(UNARY_OPS, op) ? UNARY_OPS[op as UnaryOp] : defined.get(op);
+  if (def === undefined) fail('unary', `unknown unary op '${op}'`);
+  return def;
+}
+
+/** Whether `op` names a unary op (built-in or defined). */
+export function isUnaryOp(op: string): boolean {
+  return Object.hasOwn(UNARY_OPS, op) || defined.has(op);
+}
+
+/** Adds a definition to the table; tensor/ops/define-op.ts validates it and registers its gradient. */
+export function addUnaryOp(name: string, def: UnaryOpDef): void {
+  if (isUnaryOp(name)) fail('defineUnaryOp', `unary op '${name}' is already defined`);
+  defined.set(name, def);
 }
 
 /**

@@ -1,9 +1,9 @@
-import { checkDType, type DType, dtypeOfArray, isFloat, type TypedArray } from '../core/dtype.ts';
+import { arrayFor, checkDType, type DType, dtypeOfArray, isFloat, type TypedArray } from '../core/dtype.ts';
 import { check, fail, fmtShape } from '../core/errors.ts';
 import { defaultGenerator, type Generator } from '../core/rng.ts';
 import { sizeOf, validateShape } from '../core/shape.ts';
 import { runKernel } from '../kernels/kernel-registry.ts';
-import { empty } from './lifecycle.ts';
+import { empty, fromHost } from './lifecycle.ts';
 import type { Tensor } from './tensor.ts';
 
 /** Nested data for `tensor`; bigint elements are int64 values, converted as `fromInt64` says. */
@@ -61,9 +61,7 @@ function fromInt64Array(arr: Int64Array, opts: TensorOptions & { shape?: readonl
   // Convert (and range-check) into a plain array first so a bad element allocates nothing.
   const vals = new Array<number>(arr.length);
   for (let i = 0; i < arr.length; i++) vals[i] = fromInt64(arr[i]!, dtype, i);
-  const t = empty(shape, dtype);
-  t.data.set(vals);
-  return finish(t, opts);
+  return finish(fromHost(vals, shape, dtype), opts);
 }
 
 function finish(t: Tensor, opts: TensorOptions): Tensor {
@@ -133,9 +131,7 @@ export function tensor(
       () => `shape ${fmtShape(shape)} needs ${sizeOf(shape)} elements, got ${arr.length}`,
     );
     const dtype = opts.dtype ?? dtypeOfArray(arr);
-    const t = empty(shape, dtype);
-    t.data.set(arr);
-    return finish(t, opts);
+    return finish(fromHost(arr, shape, dtype), opts);
   }
   const shape: number[] = [];
   inferShape(data, shape, 0);
@@ -158,9 +154,7 @@ export function tensor(
     'tensor',
     () => `shape ${fmtShape(target)} needs ${sizeOf(target)} elements, got ${flat.length}`,
   );
-  const t = empty(target, dtype);
-  t.data.set(flat as number[]);
-  return finish(t, opts);
+  return finish(fromHost(flat as number[], target, dtype), opts);
 }
 
 export function full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
@@ -191,10 +185,11 @@ export function arange(startOrEnd: number, end?: number, step = 1, opts: TensorO
   );
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const allInt = Number.isInteger(start) && Number.isInteger(stop) && Number.isInteger(step);
-  const t = empty([n], opts.dtype ?? (allInt ? 'int32' : 'float32'));
-  const d = t.data;
+  const dtype = opts.dtype ?? (allInt ? 'int32' : 'float32');
+  checkDType('arange', dtype);
+  const d = arrayFor(dtype, n);
   for (let i = 0; i < n; i++) d[i] = start + i * step;
-  return finish(t, opts);
+  return finish(fromHost(d, [n], dtype), opts);
 }
 
 export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
@@ -203,21 +198,23 @@ export function linspace(start: number, end: number, steps: number, opts: Tensor
     'linspace',
     () => `steps must be a non-negative integer, got ${steps}`,
   );
-  const t = empty([steps], opts.dtype ?? 'float32');
-  const d = t.data;
+  const dtype = opts.dtype ?? 'float32';
+  checkDType('linspace', dtype);
+  const d = arrayFor(dtype, steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Fill from both ends so the last value is exactly `end`, as torch does.
   const half = Math.floor(steps / 2);
   for (let i = 0; i < steps; i++) d[i] = i < half ? start + i * step : end - (steps - 1 - i) * step;
-  return finish(t, opts);
+  return finish(fromHost(d, [steps], dtype), opts);
 }
 
 export function eye(n: number, m: number = n, opts: TensorOptions = {}): Tensor {
   validateShape('eye', [n, m]);
-  const t = empty([n, m], opts.dtype ?? 'float32');
-  const d = t.data;
+  const dtype = opts.dtype ?? 'float32';
+  checkDType('eye', dtype);
+  const d = arrayFor(dtype, n * m);
   for (let i = 0; i < Math.min(n, m); i++) d[i * m + i] = 1;
-  return finish(t, opts);
+  return finish(fromHost(d, [n, m], dtype), opts);
 }
 
 function randomFill(
@@ -229,11 +226,10 @@ function randomFill(
   validateShape(op, shape);
   const dtype = opts.dtype ?? 'float32';
   check(isFloat(dtype), op, () => `expected a floating point dtype, got ${dtype}`);
-  const t = empty(shape, dtype);
   const g = opts.generator ?? defaultGenerator;
-  const d = t.data;
+  const d = arrayFor(dtype, sizeOf(shape));
   for (let i = 0; i < d.length; i++) d[i] = draw(g);
-  return finish(t, opts);
+  return finish(fromHost(d, shape, dtype), opts);
 }
 
 /** Uniform on [0, 1). */
@@ -256,17 +252,19 @@ export function randint(
     'randint',
     () => `expected integers low < high, got ${low}, ${high}`,
   );
-  const t = empty(shape, opts.dtype ?? 'int32');
+  const dtype = opts.dtype ?? 'int32';
+  checkDType('randint', dtype);
   const g = opts.generator ?? defaultGenerator;
-  const d = t.data;
+  const d = arrayFor(dtype, sizeOf(shape));
   for (let i = 0; i < d.length; i++) d[i] = g.int(low, high);
-  return t;
+  return fromHost(d, shape, dtype);
 }
 
 /** A random permutation of 0..n-1 (int32), Fisher-Yates with the given generator. */
 export function randperm(n: number, opts: RandomOptions = {}): Tensor {
-  const t = arange(n);
-  const d = t.data;
+  check(Number.isInteger(n) && n >= 0, 'randperm', () => `n must be a non-negative integer, got ${n}`);
+  const d = new Int32Array(n);
+  for (let i = 0; i < n; i++) d[i] = i;
   const g = opts.generator ?? defaultGenerator;
   for (let i = n - 1; i > 0; i--) {
     const j = g.int(0, i + 1);
@@ -274,5 +272,5 @@ export function randperm(n: number, opts: RandomOptions = {}): Tensor {
     d[i] = d[j]!;
     d[j] = tmp;
   }
-  return t;
+  return fromHost(d, [n], 'int32');
 }

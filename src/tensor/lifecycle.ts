@@ -35,9 +35,22 @@ export function uninit(shape: readonly number[], dtype: DType): Tensor {
 
 /** Wraps an existing typed array (copied into backend memory) as a contiguous tensor. */
 export function fromArray(src: TypedArray, shape: readonly number[], dtype: DType): Tensor {
-  const t = empty(shape, dtype);
-  t.data.set(src);
+  return fromHost(src, shape, dtype);
+}
+
+/**
+ * A new contiguous tensor holding host `values`, written through `Backend.write`: with `Tensor.dataSync`
+ * (the read back), the only places where the op layer crosses between the host and backend memory.
+ */
+export function fromHost(values: ArrayLike<number>, shape: readonly number[], dtype: DType): Tensor {
+  const t = uninit(shape, dtype);
+  upload(t, values);
   return t;
+}
+
+/** Writes host `values` over the elements of a contiguous tensor through `Backend.write`. */
+export function upload(t: Tensor, values: ArrayLike<number>): void {
+  t.storage.backend.write(t.data, values, 0);
 }
 
 export function fromStorage(

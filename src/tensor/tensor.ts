@@ -114,10 +114,21 @@ export class Tensor implements Disposable {
     this.storage.release();
   }
 
-  // ---- reading values ----
-  /** A contiguous copy of the elements in row-major order. */
+  // ---- reading values: every read back to the host goes through the backend's explicit `read` ----
+  /**
+   * A host copy of the elements in row-major order, read through `Backend.read` (TF.js's dataSync): the
+   * one way values leave backend memory, so a backend whose buffers live elsewhere (an engine, a device)
+   * only has to implement `read`. The copy is the caller's; later writes to the tensor do not reach it.
+   */
+  dataSync(): TypedArray {
+    const c = this.contiguous();
+    const out = c.storage.backend.read(c.rawData(), c.offset, c.size);
+    if (c !== this) c.dispose();
+    return out;
+  }
+  /** A contiguous copy of the elements in row-major order (the same as dataSync). */
   toTypedArray(): TypedArray {
-    return this.contiguous().data.slice();
+    return this.dataSync();
   }
   toArray(): NestedArray {
     const flat = Array.from(this.toTypedArray() as ArrayLike<number>);
@@ -130,7 +141,7 @@ export class Tensor implements Disposable {
         'item',
         `only one-element tensors can be converted to a number, got shape ${fmtShape(this.shape)}`,
       );
-    return this.contiguous().data[0]!;
+    return this.storage.backend.read(this.rawData(), this.offset, 1)[0]!;
   }
   toString(): string {
     return `Tensor(shape=${fmtShape(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''})`;

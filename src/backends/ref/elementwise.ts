@@ -1,5 +1,5 @@
 import { registerKernel } from '../../kernels/kernel-registry.ts';
-import { UNARY_OPS } from '../../kernels/unary-ops.ts';
+import { unaryOp } from '../../kernels/unary-ops.ts';
 import { BINARY } from './scalar-math.ts';
 import { forEachN, isPlain } from './strided.ts';
 
@@ -9,7 +9,7 @@ registerKernel({
   name: 'unary',
   backend: 'ref',
   fn: ({ inputs: { x }, outputs: { out }, attrs: { op } }) => {
-    const f = UNARY_OPS[op].ref;
+    const f = unaryOp(op).ref;
     const d = x.data;
     if (isPlain(x.shape, x.strides)) {
       const o = x.offset;

@@ -1,7 +1,8 @@
+import { arrayFor } from '../../core/dtype.ts';
 import { check, fmtShape } from '../../core/errors.ts';
 import type { Conv2dAttrs, Pool2dAttrs } from '../../kernels/backend.ts';
 import { runKernel } from '../../kernels/kernel-registry.ts';
-import { record, uninit } from '../lifecycle.ts';
+import { fromHost, record, uninit } from '../lifecycle.ts';
 import type { Tensor } from '../tensor.ts';
 import { assertTensor, empty } from './dispatch.ts';
 import { matmul } from './linalg.ts';
@@ -271,12 +272,11 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: IntPair): Tensor {
 }
 
 function averagingMatrix(out: number, n: number, like: Tensor): Tensor {
-  const m = empty([out, n], like.dtype);
-  const d = m.data;
+  const d = arrayFor(like.dtype, out * n);
   for (let i = 0; i < out; i++) {
     const s = Math.floor((i * n) / out);
     const e = Math.ceil(((i + 1) * n) / out);
     for (let j = s; j < e; j++) d[i * n + j] = 1 / (e - s);
   }
-  return m;
+  return fromHost(d, [out, n], like.dtype);
 }

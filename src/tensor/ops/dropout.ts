@@ -1,7 +1,9 @@
+import { arrayFor } from '../../core/dtype.ts';
 import { check } from '../../core/errors.ts';
 import { defaultGenerator, type Generator } from '../../core/rng.ts';
+import { fromHost } from '../lifecycle.ts';
 import type { Tensor } from '../tensor.ts';
-import { assertTensor, empty } from './dispatch.ts';
+import { assertTensor } from './dispatch.ts';
 
 /** Inverted dropout: zeroes each element with probability p and scales the rest by 1/(1-p). */
 export function dropout(
@@ -14,9 +16,9 @@ export function dropout(
   check(p >= 0 && p <= 1, 'dropout', () => `probability must be in [0, 1], got ${p}`);
   if (!training || p === 0) return x;
   if (p === 1) return x.mul(0);
-  const mask = empty(x.shape, x.dtype);
-  const d = mask.data;
+  // The mask is drawn on the host (the generator is JavaScript) and uploaded in one write.
+  const d = arrayFor(x.dtype, x.size);
   const scale = 1 / (1 - p);
   for (let i = 0; i < d.length; i++) d[i] = generator.uniform() >= p ? scale : 0;
-  return x.mul(mask);
+  return x.mul(fromHost(d, x.shape, x.dtype));
 }

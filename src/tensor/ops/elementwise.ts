@@ -2,7 +2,7 @@ import { isGradEnabled } from '../../autograd/node.ts';
 import type { DType } from '../../core/dtype.ts';
 import { check, fail, fmtShape } from '../../core/errors.ts';
 import { broadcastShapes, shapesEqual } from '../../core/shape.ts';
-import type { BinaryOp, UnaryOp } from '../../kernels/backend.ts';
+import type { BinaryOp, UnaryOpName } from '../../kernels/backend.ts';
 import { hasKernel, runKernel, tryKernel } from '../../kernels/kernel-registry.ts';
 import { unaryOp } from '../../kernels/unary-ops.ts';
 import { record, uninit } from '../lifecycle.ts';
@@ -21,7 +21,7 @@ import { checkNumber, checkOperand, checkScalar } from './scalar-arg.ts';
 
 // ---- unary ----
 
-export function unary(op: UnaryOp, x: Tensor): Tensor {
+export function unary(op: UnaryOpName, x: Tensor): Tensor {
   assertTensor(op, x);
   const result = unaryOp(op).result;
   const dt: DType = result === 'bool' ? 'bool' : result === 'float' ? floatDType(x.dtype) : x.dtype;
@@ -262,7 +262,7 @@ export function addScaledInPlace<T extends Tensor>(x: T, o: TensorOrScalar, alph
   return binaryInPlace(x, 'add', mulScalarValue(o, alpha));
 }
 
-export function unaryInPlace<T extends Tensor>(x: T, op: UnaryOp): T {
+export function unaryInPlace<T extends Tensor>(x: T, op: UnaryOpName): T {
   checkInPlace(`${op}_`, x);
   const src = x.isContiguous() ? x : x.contiguous();
   runKernel('unary', { inputs: { x: src.asView() }, outputs: { out: src.data }, attrs: { op } });

@@ -8,7 +8,8 @@ import { contiguous, permute, reshape } from './views.ts';
 
 function checkIndex(op: string, index: Tensor, bound: number, dim: number): void {
   check(index.dtype === 'int32', op, () => `index must be an int32 tensor, got ${index.dtype}`);
-  const d = contiguous(index).data;
+  // Bounds are checked on the host before any kernel runs: one explicit read back of the indices.
+  const d = index.dataSync();
   for (let i = 0; i < d.length; i++) {
     const v = d[i]!;
     if (v < 0 || v >= bound)

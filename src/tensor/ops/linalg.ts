@@ -161,7 +161,7 @@ function linearBias(x: Tensor, weight: Tensor, bias: Tensor): Tensor | null {
   }
   if (!done) {
     const y = noGrad(() => matmul(x, weight.mT).add(bias));
-    out.data.set(y.data);
+    runKernel('copy', { inputs: { src: y.asView() }, outputs: { dst: out.asView() }, attrs: {} });
     y.dispose();
   }
   return record('linear', [x, weight, bias], out);

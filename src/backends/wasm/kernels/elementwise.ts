@@ -35,7 +35,8 @@ const BINARY_CODE: Partial<Record<BinaryOp, number>> = {
 };
 
 wasmKernel('unary', ({ inputs: { x }, outputs: { out }, attrs: { op }, backend: be }) => {
-  const code = UNARY_CODE[op];
+  // Ops without a C implementation (and ops added with defineUnaryOp) decline to the reference kernel.
+  const code = Object.hasOwn(UNARY_CODE, op) ? UNARY_CODE[op as UnaryOp] : undefined;
   if (code === undefined || x.dtype !== 'float32' || !(out instanceof Float32Array)) {
     return false;
   }
