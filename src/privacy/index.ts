@@ -7,6 +7,15 @@ export {
   RDPAccountant,
 } from './accountant.ts';
 export { DPOptimizer, type DPOptimizerOptions } from './dp-optimizer.ts';
+export {
+  type EncryptionKey,
+  type EncryptionOptions,
+  generateKey,
+  isSealed,
+  open,
+  resolveKey,
+  seal,
+} from './encryption.ts';
 export { checkSupported, GradSampler, supportedLayers } from './grad-sample.ts';
 export { type MakePrivateOptions, makePrivate, type PrivateTraining } from './make-private.ts';
 export {

@@ -9,6 +9,7 @@ import { TensorScriptError } from '../core/errors.ts';
 import { type PreprocessJSON, type Preprocessor, preprocessorFromJSON } from '../data/preprocess/records.ts';
 import { parseSafetensors } from '../io/safetensors.ts';
 import { type AnyModule, type JsonValue, type ModuleConfig, moduleFromConfig } from '../nn/module.ts';
+import { type EncryptionOptions, isSealed, open, resolveKey } from '../privacy/encryption.ts';
 import type { ModelCard } from './card.ts';
 import {
   checkPointer,
@@ -30,6 +31,43 @@ export interface LoadOptions {
   /** Remove leftovers of an interrupted save (default true; best effort, a read-only directory is fine). */
   clean?: boolean;
   fs?: SaveFs;
+  /** The key of a model saved with `encryption` (every file is decrypted and authenticated before parsing). */
+  encryption?: EncryptionOptions;
+}
+
+/** Reads one file of the version directory: from disk, or from the decrypted set of an encrypted bundle. */
+type Read = (file: string) => Buffer;
+
+function readDisk(file: string): Buffer {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new TensorScriptError(
+      OP,
+      `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+  if (isSealed(bytes))
+    throw new TensorScriptError(
+      OP,
+      `${file} is encrypted; load it with { encryption: { keyFile } } (or keyEnv, key)`,
+    );
+  return bytes;
+}
+
+/**
+ * Decrypts every file of an encrypted version directory up front: a wrong key or any modified, truncated or
+ * swapped file fails here, before anything is parsed or built, so nothing half-loads.
+ */
+function decryptAll(dir: string, version: string, opts: EncryptionOptions): Map<string, Buffer> {
+  const key = resolveKey(opts);
+  const out = new Map<string, Buffer>();
+  for (const name of readdirSync(dir).sort()) {
+    const f = join(dir, name);
+    out.set(name, open(readFileSync(f), `${version}/${name}`, key, f));
+  }
+  return out;
 }
 
 export type ResolvedSavedModel =
@@ -82,8 +120,8 @@ function readText(file: string): string {
   }
 }
 
-function readJson(file: string): unknown {
-  return parseJson(OP, file, readText(file));
+function readJsonWith(file: string, read: Read): unknown {
+  return parseJson(OP, file, read(file).toString('utf8'));
 }
 
 function checkModelConfig(file: string, raw: unknown, v0: boolean): ModuleConfig {
@@ -162,16 +200,8 @@ function checkPreprocess(file: string, raw: unknown): Preprocessor {
   }
 }
 
-function loadWeights(file: string, model: AnyModule, allowNonFinite: boolean): void {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new TensorScriptError(
-      OP,
-      `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
-  }
+function loadWeights(file: string, model: AnyModule, allowNonFinite: boolean, read: Read): void {
+  const bytes: Uint8Array = read(file);
   const own = model.stateDict();
   checkWeightsHeader(OP, file, bytes, own);
   const { tensors } = parseSafetensors(bytes, file);
@@ -212,10 +242,22 @@ export function loadModel(path: string, opts: LoadOptions = {}): SavedModel {
   const r = resolveSavedModel(path);
   const d = r.dir;
   const v0 = r.layout === 'v0';
+  const plain =
+    opts.encryption === undefined || v0 ? null : decryptAll(d, d.slice(r.root.length + 1), opts.encryption);
+  const read: Read =
+    plain === null
+      ? readDisk
+      : (f) => {
+          const b = plain.get(f.slice(d.length + 1));
+          if (b === undefined) throw new TensorScriptError(OP, `cannot read ${f}: ENOENT`);
+          return b;
+        };
+  const has = (f: string) => (plain === null ? existsSync(join(d, f)) : plain.has(f));
+  const readJson = (f: string) => readJsonWith(f, read);
   const modelConfig = checkModelConfig(join(d, 'config.json'), readJson(join(d, 'config.json')), v0);
   const task = checkTask(join(d, 'labels.json'), readJson(join(d, 'labels.json')));
   const preprocessor = checkPreprocess(join(d, 'preprocess.json'), readJson(join(d, 'preprocess.json')));
-  const opt = (f: string): JsonValue => (existsSync(join(d, f)) ? (readJson(join(d, f)) as JsonValue) : null);
+  const opt = (f: string): JsonValue => (has(f) ? (readJson(join(d, f)) as JsonValue) : null);
   const runConfig = opt('run.json');
   const history = opt('history.json');
   let card: ModelCard;
@@ -235,7 +277,7 @@ export function loadModel(path: string, opts: LoadOptions = {}): SavedModel {
   } catch (e) {
     throw new TensorScriptError(OP, `${join(d, 'config.json')}: key "model": ${(e as Error).message}`);
   }
-  loadWeights(join(d, 'model.safetensors'), model, opts.allowNonFinite === true);
+  loadWeights(join(d, 'model.safetensors'), model, opts.allowNonFinite === true, read);
   model.train(false);
   if (r.layout === 'v1' && opts.clean !== false)
     cleanLeftovers(r.root, d.slice(r.root.length + 1), opts.fs ?? nodeFs, 60_000);

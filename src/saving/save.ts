@@ -9,6 +9,7 @@ import { basename, join } from 'node:path';
 import { TensorScriptError } from '../core/errors.ts';
 import { serializeSafetensors } from '../io/safetensors.ts';
 import { moduleToConfig } from '../nn/module.ts';
+import { type EncryptionOptions, resolveKey, seal } from '../privacy/encryption.ts';
 import { POINTER_FILE, type Pointer, SAVED_MODEL_FORMAT, SAVED_MODEL_VERSION } from './format.ts';
 import { fsStep, nodeFs, type SaveFs } from './fs-layer.ts';
 import type { SavedModel } from './saved-model.ts';
@@ -18,6 +19,8 @@ export interface SaveOptions {
   fs?: SaveFs;
   /** Save even when some weights are NaN or infinite (default false: such a save is refused). */
   allowNonFinite?: boolean;
+  /** Encrypt every file of the version with AES-256-GCM (docs/privacy.md); the pointer stays plain. */
+  encryption?: EncryptionOptions;
 }
 
 /** Files of the legacy (v0) layout that a save into the same directory supersedes. */
@@ -107,6 +110,8 @@ export function saveModel(m: SavedModel, dir: string, opts: SaveOptions = {}): s
         `refusing to save ${dir}: weights ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ', ...' : ''} hold NaN or infinite values (training diverged?); the saved model already there is kept. Pass { allowNonFinite: true } to save anyway`,
       );
   }
+  // Resolved before anything is written, so a missing or bad key leaves the directory untouched.
+  const key = opts.encryption === undefined ? null : resolveKey(opts.encryption);
   fsStep(op, 'create directory', dir, () => fs.mkdir(dir));
   cleanLeftovers(dir, readCurrent(dir), fs);
   const names = fsStep(op, 'list', dir, () => fs.readdir(dir));
@@ -118,7 +123,8 @@ export function saveModel(m: SavedModel, dir: string, opts: SaveOptions = {}): s
     fsStep(op, 'create directory', tmp, () => fs.mkdir(tmp));
     for (const [file, make] of versionFiles(m)) {
       const p = join(tmp, file);
-      const data = make();
+      // Sealed with its final place (version/file) as associated data: files cannot be swapped unnoticed.
+      const data = key === null ? make() : seal(make(), `${name}/${file}`, key);
       fsStep(op, 'write', p, () => fs.writeFile(p, data));
     }
     fs.syncDir(tmp);
