@@ -7,7 +7,7 @@
  * registry, so nothing in src/ knows it is being measured); the wrappers add two performance.now() calls
  * per kernel (~0.1 us), a few microseconds per step.
  *
- *   node --import tsx bench/phases.ts [--steps 200]   (TENSORSCRIPT_THREADS picks the thread count)
+ *   node --import tsx bench/phases.ts [--steps 300] [--quick]   (TENSORSCRIPT_THREADS: the thread count)
  */
 
 import * as ts from '../src/index.ts';
@@ -16,11 +16,9 @@ import type { KernelName } from '../src/kernels/signatures.ts';
 import type * as nn from '../src/nn/index.ts';
 import { SGD } from '../src/optim/index.ts';
 import { type EngineContext, engineContext } from './engine.ts';
+import { PHASES, type Phase } from './phases-report.ts';
 import { argValue, type Figure, median, printJsonLines } from './stats.ts';
 import { Batches, buildMlp } from './workloads.ts';
-
-export type Phase = 'gemm' | 'elementwise' | 'optimizer' | 'overhead';
-export const PHASES: readonly Phase[] = ['gemm', 'elementwise', 'optimizer', 'overhead'];
 
 const GEMM_KERNELS = new Set<string>(['matmul', 'matmulBias']);
 
@@ -144,6 +142,9 @@ export function phaseFigures(r: PhaseBreakdown, ctx: EngineContext): Figure[] {
 
 if (process.argv[1]?.endsWith('phases.ts')) {
   const ctx = await engineContext();
-  const steps = Number(argValue(process.argv, '--steps', '200'));
-  printJsonLines(phaseFigures(await mlpPhases(steps), ctx));
+  const quick = process.argv.includes('--quick');
+  const steps = Number(argValue(process.argv, '--steps', quick ? '40' : '300'));
+  printJsonLines(phaseFigures(await mlpPhases(steps, quick ? 5 : 20), ctx));
+  // The worker pool keeps the event loop alive; the figures are written (pipes are synchronous).
+  process.exit(0);
 }

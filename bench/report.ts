@@ -70,7 +70,7 @@ function pad(s: string, n: number, right = false): string {
 }
 
 /** An aligned text table, or a Markdown table (for docs/benchmarks.md) when `md`. */
-function renderRows(header: string[], rows: string[][], md = false): string {
+export function renderRows(header: string[], rows: string[][], md = false): string {
   if (md) {
     const line = (r: string[]) => `| ${r.join(' | ')} |`;
     const rule = `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`;
@@ -115,7 +115,10 @@ export function renderTable(figs: readonly Figure[], allThreads: number, md = fa
       }),
     ]);
   }
-  const other = figs.filter((f) => !COMPARED.includes(f.name) && f.kind !== 'ratio');
+  // The MLP step's phases have their own table (phases-report.ts).
+  const other = figs.filter(
+    (f) => !COMPARED.includes(f.name) && f.kind !== 'ratio' && !f.name.startsWith('mlp.step'),
+  );
   const otherRows = other.map((f) => [
     f.name,
     f.unit,

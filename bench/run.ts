@@ -18,6 +18,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { renderPhases } from './phases-report.ts';
 import { checkTargets, ratios, renderRatios, renderTable, renderTargets } from './report.ts';
 import { argValue, type Figure } from './stats.ts';
 
@@ -78,6 +79,7 @@ export function plan(o: RunOptions): Job[] {
     add(`tensorscript:mlp.train:t${t}`, node('train.ts', ['mlp', ...q], env));
     add(`tensorscript:cnn.train:t${t}`, node('train.ts', ['cnn', ...q], env));
     add(`tensorscript:mlp.infer:t${t}`, node('infer.ts', q, env));
+    add(`tensorscript:mlp.phases:t${t}`, node('phases.ts', q, env));
   }
   // --expose-gc: memory is sampled after a full GC. --full: three epochs instead of one.
   const mem = node('train.ts', ['memory', '--epochs', o.full ? '3' : '1', ...q], {
@@ -206,6 +208,14 @@ export function render(
       'Speed ratios (TensorScript speed / peer speed; > 1 means TensorScript is faster):',
       ...gap,
       rt,
+    );
+  const ph = renderPhases(figs, md);
+  if (ph !== '')
+    lines.push(
+      '',
+      'Seed MLP training step by phase (ms per step; GEMM and element-wise are kernel time, the optimizer is all of opt.step(), overhead is the rest):',
+      ...gap,
+      ph,
     );
   const tg = renderTargets(checkTargets(figs, threads), md);
   if (tg !== '') lines.push('', 'Issue 3 targets (TensorScript):', ...gap, tg);

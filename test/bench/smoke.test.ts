@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
+import { renderPhases } from '../../bench/phases-report.ts';
 import { checkTargets, ratios, renderRatios, renderTable } from '../../bench/report.ts';
 import { plan } from '../../bench/run.ts';
 import { type Figure, median, quantile } from '../../bench/stats.ts';
@@ -59,6 +60,8 @@ test('the plan covers every workload on 1 and all threads, filters by --only, an
     'tensorscript:mlp.train:t2',
     'tensorscript:cnn.train:t2',
     'tensorscript:mlp.infer:t1',
+    'tensorscript:mlp.phases:t1',
+    'tensorscript:mlp.phases:t2',
     'tensorscript:memory.epoch:t2',
     'tensorscript:data',
     'tfjs:mlp.train:wasm',
@@ -142,4 +145,26 @@ test('targets: met, missed by how much, and memory flatness', () => {
   assert.equal(by('MLP inference batch 1').met, false);
   assert.match(by('MLP inference batch 1').note, /2\.00x the target/);
   assert.equal(by('Memory').met, true);
+});
+
+test('the MLP phase table: a row per phase, a column per thread count, kept out of the other-figures table', () => {
+  const figs: Figure[] = [];
+  for (const [t, g] of [
+    [1, 6.2],
+    [2, 3.4],
+  ] as const) {
+    const c = { framework: 'tensorscript', threads: t };
+    figs.push(fig('mlp.step', g + 1.5, 'ms', c));
+    figs.push({ ...fig('mlp.step.gemm', g, 'ms', c), share: 80 });
+    figs.push({ ...fig('mlp.step.elementwise', 0.4, 'ms', c), share: 5 });
+    figs.push({ ...fig('mlp.step.optimizer', 0.3, 'ms', c), share: 4 });
+    figs.push({ ...fig('mlp.step.overhead', 0.8, 'ms', c), share: 11 });
+  }
+  const table = renderPhases(figs);
+  assert.match(table, /1 thread, ms\s+2 threads, ms/);
+  assert.match(table, /GEMM\s+6\.20 \(80%\)\s+3\.40 \(80%\)/);
+  assert.match(table, /framework overhead/);
+  assert.match(table, /step \(median\)\s+7\.70\s+4\.90/);
+  assert.doesNotMatch(renderTable(figs, 2), /mlp\.step/);
+  assert.equal(renderPhases([]), '');
 });
