@@ -80,6 +80,8 @@ Options:
   --api-key <key>        require this key (repeatable). Visible to other users in 'ps' and kept in
                          shell history: prefer TENSORSCRIPT_API_KEYS=key1,key2 in the environment
   --cors <origin>        allow this CORS origin (repeatable; CORS is off by default)
+  --tls-cert <file>      serve HTTPS with this PEM certificate (chain); needs --tls-key
+  --tls-key <file>       the certificate's PEM private key
   -h, --help             this help`,
   train: `Usage: tensorscript train <config.yaml|config.json> [options]
 
@@ -221,6 +223,24 @@ export function infoObject(): Record<string, unknown> {
     losses: ts.train.lossNames(),
     optimizers: ts.optim.optimizerNames(),
     metrics: ts.metrics.metricNames(),
+    native: nativeInfo(),
+  };
+}
+
+/**
+ * The native engine (ONNX Runtime via the optional onnxruntime-node): whether it loads, why not, its
+ * execution providers, and what runs on it. Tensor ops stay on `backend`; ts.native.compile and
+ * ts.native.trainStep run whole graphs on it.
+ */
+function nativeInfo(): Record<string, unknown> {
+  const st = ts.native.nativeStatus();
+  if (!st.available) return { available: false, reason: st.reason };
+  return {
+    available: true,
+    version: st.version,
+    threads: ts.native.defaultThreads(),
+    providers: st.providers.map((p) => `${p.name}${p.bundled ? '' : ' (libraries not bundled)'}`),
+    runs: 'ts.native.compile (inference) and ts.native.trainStep (Sequential MLPs with SGD/Adam)',
   };
 }
 
@@ -241,6 +261,7 @@ function cmdInfo(args: string[], io: CliIO): number {
     `backend      ${info.backend} (available: ${(info.backends as string[]).join(', ')})`,
     `threads      ${info.threads} (${info.cpus} CPUs)`,
     `simd         ${info.simd ?? 'none'}${info.relaxedSimd ? ' (relaxed SIMD on)' : ''}`,
+    `native       ${nativeLine(info.native as Record<string, unknown>)}`,
     `node         ${info.node} ${info.platform}`,
     `layers       ${(info.layers as string[]).join(', ')}`,
     `losses       ${(info.losses as string[]).join(', ')}`,
@@ -248,6 +269,12 @@ function cmdInfo(args: string[], io: CliIO): number {
   ];
   io.out(`${lines.join('\n')}\n`);
   return 0;
+}
+
+function nativeLine(n: Record<string, unknown>): string {
+  if (n.available !== true)
+    return `absent: ${n.reason}; everything runs on the ${ts.getBackend().name} backend`;
+  return `onnxruntime-node ${n.version}, ${n.threads} threads, providers ${(n.providers as string[]).join(', ')}; runs ${n.runs}`;
 }
 
 function help(cmd: string, io: CliIO): number {
@@ -268,9 +295,15 @@ async function cmdServe(args: string[], io: CliIO): Promise<number> {
     'max-delay-ms': { type: 'string' },
     'api-key': { type: 'string', multiple: true },
     cors: { type: 'string', multiple: true },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return help('serve', io);
+  const certFile = values['tls-cert'];
+  const keyFile = values['tls-key'];
+  if ((certFile === undefined) !== (keyFile === undefined))
+    return usageError('serve', '--tls-cert and --tls-key go together', io);
   if (positionals.length === 0) return usageError('serve', 'expected at least one checkpoint directory', io);
   const num = (v: string | undefined, name: string, dflt: number) => nonNegativeFlag(`--${name}`, v, dflt);
   const port = num(values.port, 'port', 8080);
@@ -291,6 +324,7 @@ async function cmdServe(args: string[], io: CliIO): Promise<number> {
     batching: { maxBatchSize, maxQueueDelayMs },
     apiKeys: apiKeys.length > 0 ? apiKeys : undefined,
     corsOrigins: values.cors,
+    ...(certFile !== undefined && keyFile !== undefined ? { tls: { certFile, keyFile } } : {}),
   });
   io.out(`serving ${models.map((m) => `${m.name}:${m.version}`).join(', ')} at ${server.url}\n`);
   await new Promise<void>((resolve) => {

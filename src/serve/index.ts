@@ -28,4 +28,5 @@ export {
   type ServeOptions,
   type ServerOptions,
   serve,
+  type TlsOptions,
 } from './server.ts';

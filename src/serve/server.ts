@@ -49,6 +49,37 @@ export interface ServerOptions {
   logger?: FastifyServerOptions['logger'];
   /** Longest a graceful close waits for in-flight requests before cutting connections. Default 30,000 ms. */
   shutdownTimeoutMs?: number;
+  /** Serve HTTPS with this PEM certificate (chain) and private key instead of plain HTTP (docs/privacy.md). */
+  tls?: TlsOptions;
+}
+
+export interface TlsOptions {
+  certFile: string;
+  keyFile: string;
+  /** Environment variable holding the key's passphrase, for an encrypted key file. */
+  passphraseEnv?: string;
+}
+
+/** Reads the certificate and key up front, so a wrong path is a clear error before the port is taken. */
+function readTls(tls: TlsOptions): { cert: Buffer; key: Buffer; passphrase?: string } {
+  const read = (what: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (e) {
+      return fail(
+        'server',
+        `tls.${what}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      );
+    }
+  };
+  const cert = read('certFile', tls.certFile);
+  const key = read('keyFile', tls.keyFile);
+  if (!cert.includes('-----BEGIN CERTIFICATE-----'))
+    fail('server', `tls.certFile: ${tls.certFile} holds no PEM certificate`);
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.toString('latin1')))
+    fail('server', `tls.keyFile: ${tls.keyFile} holds no PEM private key`);
+  const passphrase = tls.passphraseEnv === undefined ? undefined : process.env[tls.passphraseEnv];
+  return passphrase === undefined ? { cert, key } : { cert, key, passphrase };
 }
 
 export interface ListenOptions {
@@ -144,7 +175,16 @@ export async function createServer(options: ServerOptions = {}): Promise<Inferen
     options.apiKeys !== undefined && options.apiKeys.length > 0 ? apiKeyChecker(options.apiKeys) : undefined;
 
   // Fastify loads on first use so that importing the library for tensor work does not pay for the server.
+  const tls = options.tls === undefined ? undefined : readTls(options.tls);
   const { default: Fastify } = await import('fastify');
+  const serverTimeouts = {
+    connectionsCheckingInterval: Math.min(1_000, connectionTimeoutMs),
+    headersTimeout: connectionTimeoutMs,
+  };
+  // With TLS the same node server options go to https.createServer, beside the certificate and key.
+  const transport = (
+    tls === undefined ? { http: serverTimeouts } : { https: { ...tls, ...serverTimeouts } }
+  ) as { http: typeof serverTimeouts };
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit,
@@ -152,10 +192,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Inferen
     // connectionsCheckingInterval (30 s by default, which let a slow body hold on for ~86 s against a
     // 35 s limit), and headersTimeout (60 s by default) must not exceed requestTimeout.
     requestTimeout: connectionTimeoutMs,
-    http: {
-      connectionsCheckingInterval: Math.min(1_000, connectionTimeoutMs),
-      headersTimeout: connectionTimeoutMs,
-    },
+    ...transport,
     return503OnClosing: true,
     // Long enough that over-long model names reach the name check and get its message.
     routerOptions: { maxParamLength: 512 },
@@ -300,7 +337,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Inferen
       await app.listen({ host: listenOptions.host ?? '127.0.0.1', port: listenOptions.port ?? 8080 });
       const addr = app.server.address() as AddressInfo;
       const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-      url = `http://${host}:${addr.port}`;
+      url = `${tls === undefined ? 'http' : 'https'}://${host}:${addr.port}`;
       return url;
     },
     close() {
