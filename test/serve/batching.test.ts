@@ -15,6 +15,9 @@ describe('serve: dynamic batching', SUITE, () => {
     });
     try {
       const rows = Array.from({ length: 24 }, (_, i) => [i, -i / 2, 1 + i / 3]);
+      // Open the 24 keep-alive connections first: on Node 24 fetch sets up new connections over several
+      // event-loop turns, so cold requests would reach the server one turn apart and never meet in a batch.
+      await Promise.all(rows.map(() => get(`${url}/v2/health/ready`)));
       const answers = await Promise.all(
         rows.map((r) => post(`${url}/v2/models/dense/infer`, inferBody([r]))),
       );
