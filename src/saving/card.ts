@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { JsonValue } from '../nn/module.ts';
+import type { RawFeatureStats } from './raw-stats.ts';
 
 export interface FeatureStats {
   mean: number;
@@ -19,8 +20,12 @@ export interface ModelCard {
     /** sha256 of the training matrix bytes (row-major float32) and its shape, so another run can check it. */
     fingerprint: string | null;
     rows: number;
-    /** Statistics of each model input feature over the training split. */
-    features: Record<string, FeatureStats>;
+    /**
+     * Statistics of each raw feature (before imputation, scaling, encoding) over the training split: numeric
+     * mean/std/min/max/missing, categorical frequencies (raw-stats.ts); what a drift monitor compares live
+     * raw inputs with. Cards written before this held the model input's columns as FeatureStats.
+     */
+    features: Record<string, RawFeatureStats | FeatureStats>;
   };
   metrics: Record<string, number>;
   config: JsonValue;
@@ -94,6 +99,8 @@ export function makeCard(input: {
   metrics?: Record<string, number>;
   config?: JsonValue;
   privacy?: CardPrivacy;
+  /** Raw feature statistics (a source's rawStats); default: the columns of `x`, which are raw for tensors. */
+  features?: Record<string, RawFeatureStats>;
 }): ModelCard {
   const x = input.x;
   const rows = x?.shape[0] ?? 0;
@@ -105,7 +112,8 @@ export function makeCard(input: {
       fingerprint: x === undefined ? null : fingerprint(x.data, x.shape),
       rows,
       // Per-feature statistics only for tabular-sized inputs: a 784-pixel image would bloat the card.
-      features: x !== undefined && cols <= 512 ? featureStats(x.data, rows, cols, x.names) : {},
+      features:
+        input.features ?? (x !== undefined && cols <= 512 ? featureStats(x.data, rows, cols, x.names) : {}),
     },
     metrics: input.metrics ?? {},
     config: input.config ?? null,

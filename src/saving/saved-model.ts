@@ -5,10 +5,10 @@
  */
 import { noGrad } from '../autograd/node.ts';
 import { TensorScriptError } from '../core/errors.ts';
-import type { PredictRecord, Preprocessor } from '../data/preprocess/records.ts';
+import type { PredictRecord, Preprocessor, TabularPreprocessor } from '../data/preprocess/records.ts';
 import type { AnyModule, JsonValue } from '../nn/module.ts';
 import { scope } from '../tensor/scope.ts';
-import type { Tensor } from '../tensor/tensor.ts';
+import { Tensor } from '../tensor/tensor.ts';
 import type { ModelCard } from './card.ts';
 import { type SaveOptions, saveModel } from './save.ts';
 import { scoreOutputs } from './scores.ts';
@@ -53,6 +53,9 @@ export interface SavedModelParts {
   /** The training History as JSON (history.json). */
   history?: JsonValue;
 }
+
+/** What predict, predictProba and evaluate take: raw records, or a tensor of raw rows or [0, 1] pixels. */
+export type PredictInput = readonly PredictRecord[] | Tensor;
 
 function call(model: AnyModule, x: Tensor): Tensor {
   return (model as unknown as { call(x: Tensor): Tensor }).call(x);
@@ -112,8 +115,34 @@ export class SavedModel {
     return { values, rows: n, cols };
   }
 
-  /** Outputs on raw records (CSV/JSON rows, image bytes or pixel arrays, texts). */
-  outputsOfRecords(records: readonly PredictRecord[], batchSize = 256): Outputs {
+  /**
+   * Records from a tensor of raw inputs: [N, F] rows of a numeric table (columns in the preprocessor's order)
+   * or [N, ...] images of [0, 1] pixels; what the model sees still goes through the preprocessing.
+   */
+  recordsOf(x: Tensor): PredictRecord[] {
+    const n = x.shape[0] ?? 0;
+    const per = n === 0 ? 0 : x.size / n;
+    const v = x.toTypedArray() as ArrayLike<number>;
+    const rows = Array.from({ length: n }, (_, r) =>
+      Array.from({ length: per }, (_, k) => Number(v[r * per + k])),
+    );
+    const pre = this.preprocessor;
+    if (pre.kind === 'image') return rows;
+    if (pre.kind === 'tabular') {
+      const tab = pre as TabularPreprocessor;
+      if (tab.categorical.length > 0 || tab.numeric.length !== per)
+        throw new TensorScriptError(
+          'predict',
+          `a tensor input needs the ${tab.numeric.length} numeric columns (${tab.numeric.join(', ')}) and no categorical ones; got ${per} values per row`,
+        );
+      return rows.map((row) => Object.fromEntries(tab.numeric.map((c, k) => [c, row[k]!])));
+    }
+    throw new TensorScriptError('predict', 'a text model takes texts, not a tensor');
+  }
+
+  /** Outputs on raw records (CSV/JSON rows, image bytes or pixel arrays, texts) or a tensor of raw inputs. */
+  outputsOfRecords(input: PredictInput, batchSize = 256): Outputs {
+    const records = input instanceof Tensor ? this.recordsOf(input) : input;
     this.model.train(false);
     const parts: Outputs[] = [];
     for (let s = 0; s < records.length; s += batchSize)
@@ -141,7 +170,7 @@ export class SavedModel {
   }
 
   /** Records -> predictions: class names with probabilities, or values. */
-  predict(records: readonly PredictRecord[], opts: { batchSize?: number } = {}): Prediction[] {
+  predict(records: PredictInput, opts: { batchSize?: number } = {}): Prediction[] {
     const o = this.outputsOfRecords(records, opts.batchSize);
     const t = this.task;
     const preds: Prediction[] = [];
@@ -165,10 +194,7 @@ export class SavedModel {
   }
 
   /** Records -> per-class probabilities keyed by class name. */
-  predictProba(
-    records: readonly PredictRecord[],
-    opts: { batchSize?: number } = {},
-  ): Record<string, number>[] {
+  predictProba(records: PredictInput, opts: { batchSize?: number } = {}): Record<string, number>[] {
     if (this.task.task === 'regression')
       throw new TensorScriptError(
         'predictProba',
@@ -183,15 +209,16 @@ export class SavedModel {
    * Scores on labelled records: `labels` are class names (or class ids) for classifiers, values for regression.
    */
   evaluate(
-    records: readonly PredictRecord[],
-    labels: readonly (string | number)[],
+    records: PredictInput,
+    labels: readonly (string | number)[] | ArrayLike<number>,
     opts: { batchSize?: number } = {},
   ): Record<string, number> {
-    if (labels.length !== records.length)
-      throw new TensorScriptError('evaluate', `${records.length} records but ${labels.length} labels`);
+    const n = records instanceof Tensor ? (records.shape[0] ?? 0) : records.length;
+    if (labels.length !== n)
+      throw new TensorScriptError('evaluate', `${n} records but ${labels.length} labels`);
     const o = this.outputsOfRecords(records, opts.batchSize);
     const classes = this.task.classes;
-    const y = labels.map((l, i) => {
+    const y = Array.from(labels as ArrayLike<string | number>, (l, i) => {
       if (this.task.task === 'regression') return Number(l);
       const k = typeof l === 'number' && !classes!.includes(String(l)) ? l : classes!.indexOf(String(l));
       if (k < 0 || k >= classes!.length)

@@ -1,0 +1,346 @@
+/**
+ * `saving.fit`: train a saved model in code from the same description a YAML run config gives the CLI (data
+ * source, model, loss, optimizer, training and evaluation settings): preprocessing fitted on the training split
+ * only, the model trained, scored on the test split, and a SavedModel with task, model card (raw feature
+ * statistics, metrics, config) and history, which `save(dir)` writes exactly as `tensorscript train` does; the
+ * CLI's train command runs through these same functions.
+ */
+import { TensorScriptError } from '../core/errors.ts';
+import { checkOptionKeys } from '../core/options.ts';
+import { manualSeed } from '../core/rng.ts';
+import {
+  type AnyModule,
+  type JsonValue,
+  type ModuleConfig,
+  moduleFromConfig,
+  moduleToConfig,
+} from '../nn/module.ts';
+import type { NamedOptimizerOptions, Optimizer } from '../optim/index.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import type { Callback } from '../train/callback.ts';
+import { EarlyStopping, type EarlyStoppingOptions } from '../train/callbacks.ts';
+import type { LossSpec } from '../train/losses.ts';
+import { ProgressBar, type ProgressStream } from '../train/progress.ts';
+import { scheduleCallback } from '../train/schedules.ts';
+import {
+  compile,
+  type History,
+  type TrainableModule,
+  type Trainer,
+  type FitOptions as TrainerFitOptions,
+} from '../train/trainer.ts';
+import { makeCard } from './card.ts';
+import { SavedModel, type TaskInfo } from './saved-model.ts';
+import { scoreOutputs } from './scores.ts';
+import { type DataSpec, loadData, type Source } from './sources.ts';
+import {
+  isRegressionLoss,
+  type LossConfig,
+  lossName,
+  type Outputs,
+  outputTransform,
+  targetKind,
+  targetTensor,
+  toOutputs,
+} from './task.ts';
+
+/** The `training` section: fit's settings (defaults as the CLI's). */
+export interface TrainingSpec {
+  epochs?: number;
+  batchSize?: number;
+  /** Fraction of the training split (its last rows, Keras' rule) held out as validation data each epoch. */
+  validationSplit?: number;
+  shuffle?: boolean;
+  /** 0 silent, 1 progress bar, 2 one line per epoch (shown only with a `progress` stream). */
+  verbose?: 0 | 1 | 2;
+  /** Loss weight per class index: { 0: 1, 1: 3 }. */
+  classWeight?: Record<string, number>;
+  earlyStopping?: EarlyStoppingOptions;
+  /** A registered schedule and its options: { name: 'cosine', etaMin: 0.001 }. */
+  lrSchedule?: { name: string; [option: string]: unknown };
+  clipNorm?: number;
+  clipValue?: number;
+}
+
+/** The `evaluation` section. */
+export interface EvaluationSpec {
+  /** Metrics tracked during training (Keras names). */
+  metrics?: string[];
+  /** Binary classification threshold on the positive-class probability (default 0.5). */
+  threshold?: number;
+  batchSize?: number;
+}
+
+export interface FitOptions {
+  /** A name for the run (run.json's `name`; default 'model'). */
+  name?: string;
+  seed?: number;
+  data: DataSpec;
+  /** A layer-registry config (`{ className, config }`) or a module built in code. */
+  model: ModuleConfig | AnyModule;
+  loss: LossConfig;
+  optimizer: { name: string } & NamedOptimizerOptions;
+  training?: TrainingSpec;
+  evaluation?: EvaluationSpec;
+  /** Callbacks added after the ones the training section asks for. */
+  callbacks?: Callback[];
+  /** Where the progress bar goes (default: none). */
+  progress?: ProgressStream;
+  /** What run.json holds (default: these options as JSON; in-memory data is described, not copied). */
+  runConfig?: JsonValue;
+}
+
+const FIT_KEYS = [
+  'name',
+  'seed',
+  'data',
+  'model',
+  'loss',
+  'optimizer',
+  'training',
+  'evaluation',
+  'callbacks',
+  'progress',
+  'runConfig',
+];
+const TRAINING_KEYS = [
+  'epochs',
+  'batchSize',
+  'validationSplit',
+  'shuffle',
+  'verbose',
+  'classWeight',
+  'earlyStopping',
+  'lrSchedule',
+  'clipNorm',
+  'clipValue',
+];
+const EVALUATION_KEYS = ['metrics', 'threshold', 'batchSize'];
+
+type Filled = Required<
+  Pick<TrainingSpec, 'epochs' | 'batchSize' | 'validationSplit' | 'shuffle' | 'verbose'>
+> &
+  TrainingSpec;
+
+function trainingDefaults(t: TrainingSpec | undefined): Filled {
+  return { epochs: 1, batchSize: 32, validationSplit: 0, shuffle: true, verbose: 1, ...t };
+}
+
+function evaluationDefaults(
+  e: EvaluationSpec | undefined,
+): Required<Omit<EvaluationSpec, 'metrics'>> & EvaluationSpec {
+  return { threshold: 0.5, batchSize: 256, ...e };
+}
+
+/** The options refused when a key is unknown (with a did-you-mean), before any data is read. */
+export function checkFitOptions(opts: FitOptions): void {
+  checkOptionKeys('saving.fit', opts, FIT_KEYS);
+  checkOptionKeys('saving.fit training', opts.training, TRAINING_KEYS);
+  checkOptionKeys('saving.fit evaluation', opts.evaluation, EVALUATION_KEYS);
+  if (opts.data === undefined || opts.data === null)
+    throw new TensorScriptError(
+      'saving.fit',
+      'data is required: { source: "csv", path, label } or another source',
+    );
+}
+
+/** The source's task must be the loss's (a number label with crossEntropy is a class label, with mse a target). */
+export function checkSource(src: Source, loss: LossConfig, op = 'fit'): void {
+  const reg = isRegressionLoss(loss);
+  if (reg !== (src.task === 'regression'))
+    throw new TensorScriptError(
+      op,
+      `the data is a ${src.task} task but loss "${lossName(loss)}" is ${reg ? 'a regression' : 'a classification'} loss`,
+    );
+  if (src.task !== 'classification') return;
+  // A classifier needs two classes in its training split; one class would train a constant.
+  const seen = new Set<number>();
+  for (const i of src.split.train) seen.add(src.y[i]!);
+  if (seen.size < 2) {
+    const names = [...seen].map((k) => src.classes?.[k] ?? String(k));
+    throw new TensorScriptError(
+      op,
+      `the training split holds a single class (${names.join(', ') || 'none'}); a classifier needs at least two`,
+    );
+  }
+}
+
+export interface TrainedModel {
+  model: AnyModule;
+  trainer: Trainer;
+  history: History;
+  seconds: number;
+  samplesSeen: number;
+}
+
+function callbacksFor(t: Filled, progress: ProgressStream | undefined, opt: Optimizer): Callback[] {
+  const cbs: Callback[] = [];
+  if (t.verbose > 0 && progress !== undefined)
+    cbs.push(new ProgressBar({ stream: progress, mode: t.verbose === 2 ? 'epoch' : 'auto' }));
+  if (t.earlyStopping !== undefined) cbs.push(new EarlyStopping(t.earlyStopping));
+  if (t.lrSchedule !== undefined) {
+    const { name, ...options } = t.lrSchedule;
+    cbs.push(scheduleCallback(name, opt, options, { epochs: t.epochs }));
+  }
+  return cbs;
+}
+
+/** Builds a fresh model (seeded) and trains it on (x, y): one holdout run or one cross-validation fold. */
+export async function trainModel(
+  opts: FitOptions,
+  x: Tensor,
+  y: Tensor,
+  run: { seed: number; progress?: ProgressStream },
+): Promise<TrainedModel> {
+  manualSeed(run.seed);
+  const model =
+    'className' in opts.model && typeof opts.model.className === 'string'
+      ? moduleFromConfig(opts.model as ModuleConfig)
+      : (opts.model as AnyModule);
+  const t = trainingDefaults(opts.training);
+  const trainer = compile(model as unknown as TrainableModule, {
+    optimizer: opts.optimizer,
+    loss: opts.loss as LossSpec,
+    metrics: opts.evaluation?.metrics ?? [],
+    ...(t.clipNorm === undefined ? {} : { clipNorm: t.clipNorm }),
+    ...(t.clipValue === undefined ? {} : { clipValue: t.clipValue }),
+  });
+  const callbacks = [...callbacksFor(t, run.progress, trainer.optimizer), ...(opts.callbacks ?? [])];
+  const fitOpts: TrainerFitOptions = {
+    epochs: t.epochs,
+    batchSize: t.batchSize,
+    shuffle: t.shuffle,
+    seed: run.seed,
+    callbacks,
+    verbose: run.progress === undefined ? 0 : t.verbose,
+  };
+  if (t.validationSplit > 0) fitOpts.validationSplit = t.validationSplit;
+  if (t.classWeight !== undefined)
+    fitOpts.classWeight = Object.fromEntries(Object.entries(t.classWeight).map(([k, v]) => [Number(k), v]));
+  const start = performance.now();
+  const history = await trainer.fit(x, y, fitOpts);
+  const seconds = (performance.now() - start) / 1000;
+  const perEpoch = Math.floor(x.shape[0]! * (1 - t.validationSplit));
+  return { model, trainer, history, seconds, samplesSeen: perEpoch * history.epoch.length };
+}
+
+/** Model outputs on x (batched, eval mode) as probabilities or values. */
+export function predictOutputs(trainer: Trainer, x: Tensor, opts: FitOptions, src: Source): Outputs {
+  const out = trainer.predict(x, { batchSize: evaluationDefaults(opts.evaluation).batchSize });
+  try {
+    return toOutputs(out, outputTransform(opts.loss), src.task);
+  } finally {
+    out.dispose();
+  }
+}
+
+export interface FitResult {
+  /** The trained saved model: `model.save(dir)`, `model.predict(records)`. */
+  model: SavedModel;
+  history: History;
+  /** Scores on the test split (sklearn names) and its loss. */
+  metrics: Record<string, number>;
+  source: Source;
+  trainer: Trainer;
+  /** The test split's outputs and targets (for a report). */
+  test: { outputs: Outputs; y: number[]; seconds: number };
+  seconds: number;
+  samplesPerSec: number;
+}
+
+/** run.json of a run trained in code: the options as JSON, with in-memory tables and tensors described. */
+function runConfigOf(opts: FitOptions, model: AnyModule): JsonValue {
+  const d = opts.data as unknown as Record<string, unknown>;
+  let data: Record<string, unknown> = { ...d };
+  if (opts.data.source === 'table')
+    data = { ...d, table: { rows: opts.data.table.length, columns: opts.data.table.columns } };
+  if (opts.data.source === 'tensors')
+    data = { ...d, x: { shape: [...opts.data.x.shape] }, y: { length: opts.data.y.length } };
+  const json = {
+    name: opts.name ?? 'model',
+    seed: opts.seed ?? 0,
+    data,
+    model: moduleToConfig(model),
+    loss: opts.loss,
+    optimizer: opts.optimizer,
+    training: trainingDefaults(opts.training),
+    evaluation: evaluationDefaults(opts.evaluation),
+  };
+  return JSON.parse(JSON.stringify(json)) as JsonValue;
+}
+
+/**
+ * Trains on a loaded source's training split (preprocessing fitted on it alone) and scores the test split:
+ * the holdout run of `fit` and of `tensorscript train`.
+ */
+export async function fitSource(src: Source, opts: FitOptions): Promise<FitResult> {
+  checkSource(src, opts.loss);
+  const seed = opts.seed ?? 0;
+  const kind = targetKind(opts.loss);
+  const nClasses = src.classes?.length ?? 0;
+  const ev = evaluationDefaults(opts.evaluation);
+  const pre = src.fit(src.split.train);
+  const trainX = src.x(pre, src.split.train);
+  const trainY = targetTensor(src.y, src.split.train, kind, nClasses);
+  const testRows = src.split.test;
+  const testX = src.x(pre, testRows);
+  const testY = targetTensor(src.y, testRows, kind, nClasses);
+  try {
+    const fit = await trainModel(opts, trainX, trainY, {
+      seed,
+      ...(opts.progress === undefined ? {} : { progress: opts.progress }),
+    });
+    const task: TaskInfo = {
+      task: src.task,
+      classes: src.classes,
+      targetKind: kind,
+      outputTransform: outputTransform(opts.loss),
+      threshold: ev.threshold,
+    };
+    const yTest = Array.from(testRows, (i) => src.y[i]!);
+    const evalStart = performance.now();
+    const outputs = predictOutputs(fit.trainer, testX, opts, src);
+    const evalSeconds = (performance.now() - evalStart) / 1000;
+    const metrics = scoreOutputs(src.task, src.classes, yTest, outputs, ev.threshold);
+    metrics.loss = fit.trainer.evaluate(testX, testY, { batchSize: ev.batchSize }).loss!;
+    const runConfig = opts.runConfig ?? runConfigOf(opts, fit.model);
+    const card = makeCard({
+      x: { data: Float32Array.from(trainX.toTypedArray() as ArrayLike<number>), shape: trainX.shape },
+      features: src.rawStats(src.split.train),
+      metrics,
+      config: runConfig,
+    });
+    const history = fit.history.toJSON() as unknown as JsonValue;
+    const model = new SavedModel({ model: fit.model, preprocessor: pre, task, card, runConfig, history });
+    return {
+      model,
+      history: fit.history,
+      metrics,
+      source: src,
+      trainer: fit.trainer,
+      test: { outputs, y: yTest, seconds: evalSeconds },
+      seconds: fit.seconds,
+      samplesPerSec: fit.samplesSeen / fit.seconds,
+    };
+  } finally {
+    for (const t of [trainX, trainY, testX, testY]) t.dispose();
+  }
+}
+
+/**
+ * Trains a saved model from data (a CSV/JSON file, an image or text folder, IDX files, an in-memory table or
+ * tensors) as `tensorscript train` does from a YAML config with the same sections:
+ *
+ *   const { model, metrics } = await ts.saving.fit({
+ *     data: { source: 'csv', path: 'breast_cancer.csv', label: 'diagnosis' },
+ *     model: { className: 'Sequential', config: { layers: [...] } },
+ *     loss: 'bceWithLogits', optimizer: { name: 'adam', lr: 1e-3 }, training: { epochs: 20 },
+ *   });
+ *   model.predict([{ radius_mean: 14.2, ... }]);   // [{ label: 'benign', probabilities: {...} }]
+ *   model.save('models/bc');
+ */
+export async function fit(opts: FitOptions): Promise<FitResult> {
+  checkFitOptions(opts);
+  const src = await loadData(opts.data, { seed: opts.seed ?? 0, loss: opts.loss });
+  return fitSource(src, opts);
+}
