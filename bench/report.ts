@@ -29,6 +29,13 @@ function columns(allThreads: number): Column[] {
       title: `TensorScript ${allThreads} thr`,
       match: (f) => fw(f, 'tensorscript') && f.threads === allThreads,
     });
+  // The native engine (ONNX Runtime), at each thread count it ran with.
+  for (const t of [...new Set([1, allThreads])])
+    cols.push({
+      key: `nat${t}`,
+      title: `TS native ${t} thr`,
+      match: (f) => fw(f, 'tensorscript-native') && f.threads === t,
+    });
   cols.push(
     { key: 'tfw', title: 'TF.js wasm', match: (f) => fw(f, 'tfjs') && f.backend === 'wasm' },
     { key: 'tfc', title: 'TF.js cpu', match: (f) => fw(f, 'tfjs') && f.backend === 'cpu' },
@@ -147,6 +154,24 @@ export function ratios(figs: readonly Figure[], allThreads: number): Figure[] {
     { label: 'pytorch', match: (f, t) => f.framework === 'pytorch' && f.threads === t },
   ];
   const names = COMPARED.filter((n) => !n.endsWith('peak_rss'));
+  // The native engine against PyTorch and against the wasm backend, as 'native/<peer>'.
+  const nativePeers: typeof peers = [
+    { label: 'pytorch', match: (f, t) => f.framework === 'pytorch' && f.threads === t },
+    { label: 'wasm', match: (f, t) => f.framework === 'tensorscript' && f.threads === t },
+  ];
+  for (const name of names)
+    for (const threads of [...new Set([1, allThreads])]) {
+      const nat = best(
+        figs.filter((f) => f.name === name && f.framework === 'tensorscript-native' && f.threads === threads),
+      );
+      if (nat === undefined || nat.value === null || nat.value === 0) continue;
+      for (const peer of nativePeers) {
+        const p = best(figs.filter((f) => f.name === name && peer.match(f, threads)));
+        if (p === undefined || p.value === null || p.value === 0) continue;
+        const value = lowerIsBetter(nat.unit) ? p.value / nat.value : nat.value / p.value;
+        out.push({ name: `ratio ${name} native/${peer.label}`, value, unit: 'x', kind: 'ratio', threads });
+      }
+    }
   for (const name of names) {
     for (const threads of [...new Set([1, allThreads])]) {
       const ts = best(
@@ -174,12 +199,15 @@ export function renderRatios(rs: readonly Figure[], md = false): string {
   const byKey = new Map<string, Map<string, number | null>>();
   const peers: string[] = [];
   for (const r of rs) {
-    const m = /^ratio (.+) tensorscript\/(.+)$/.exec(r.name);
+    const m = /^ratio (.+) (tensorscript|native)\/(.+)$/.exec(r.name);
     if (m === null) continue;
-    const key = `${m[1]}\t${r.threads}`;
-    if (!peers.includes(m[2]!)) peers.push(m[2]!);
+    // Native rows read 'figure (native)'; their peers share the columns (vs pytorch) or add 'vs wasm'.
+    const name = m[2] === 'native' ? `${m[1]} (native)` : m[1];
+    const peer = m[3]!;
+    const key = `${name}\t${r.threads}`;
+    if (!peers.includes(peer)) peers.push(peer);
     if (!byKey.has(key)) byKey.set(key, new Map());
-    byKey.get(key)!.set(m[2]!, r.value);
+    byKey.get(key)!.set(peer, r.value);
   }
   const rows = [...byKey].map(([key, m]) => {
     const [name, threads] = key.split('\t') as [string, string];

@@ -15,6 +15,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +56,16 @@ function node(
   return { cmd: process.execPath, args: ['--import', 'tsx', join(here, file), ...args], env };
 }
 
+/** Whether onnxruntime-node resolves from the package (the native engine's optional peer). */
+function nativeInstalled(): boolean {
+  try {
+    createRequire(import.meta.url).resolve('onnxruntime-node');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The python that has torch (Debian's, where PyTorch 1.13 is installed), or why there is none. */
 export function findTorch(): { python?: string; reason?: string } {
   const candidates = ['/usr/bin/python3', 'python3'].filter((p) => !p.startsWith('/') || existsSync(p));
@@ -80,7 +91,13 @@ export function plan(o: RunOptions): Job[] {
     add(`tensorscript:cnn.train:t${t}`, node('train.ts', ['cnn', ...q], env));
     add(`tensorscript:mlp.infer:t${t}`, node('infer.ts', q, env));
     add(`tensorscript:mlp.phases:t${t}`, node('phases.ts', q, env));
+    // The native engine (ONNX Runtime), an optional peer dependency: its rows are '-' where it is absent.
+    if (nativeInstalled()) {
+      add(`tensorscript-native:mlp.train:t${t}`, node('native.ts', ['mlp', ...q], env));
+      add(`tensorscript-native:mlp.infer:t${t}`, node('native.ts', ['infer', ...q], env));
+    }
   }
+  if (!nativeInstalled()) o.notes?.push('native engine skipped: onnxruntime-node is not installed');
   // --expose-gc: memory is sampled after a full GC. --full: three epochs instead of one.
   const mem = node('train.ts', ['memory', '--epochs', o.full ? '3' : '1', ...q], {
     TENSORSCRIPT_THREADS: String(o.threads),
