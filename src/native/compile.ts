@@ -14,7 +14,7 @@ import { type OrtTensor, ort } from './ort.ts';
 import { NativeSession, type SessionOptions } from './session.ts';
 
 export type CompileOptions = SessionOptions;
-const KEYS = ['threads', 'provider'];
+const KEYS = ['threads', 'provider', 'spin'];
 
 interface Signature {
   session: NativeSession;

@@ -38,7 +38,7 @@ export interface TrainStepOptions extends SessionOptions {
   /** Where a step cannot be captured: 'library' (default) runs the library's step; 'error' throws the reason. */
   fallback?: 'library' | 'error';
 }
-const KEYS = ['loss', 'fallback', 'threads', 'provider'];
+const KEYS = ['loss', 'fallback', 'threads', 'provider', 'spin'];
 
 export interface TrainStep {
   /** 'native' when the step runs on ONNX Runtime, else the library backend that runs it. */
@@ -368,6 +368,7 @@ export function trainStep(model: AnyModule, optimizer: Optimizer, opts: TrainSte
   const session: SessionOptions = {};
   if (opts.threads !== undefined) session.threads = opts.threads;
   if (opts.provider !== undefined) session.provider = opts.provider;
+  if (opts.spin !== undefined) session.spin = opts.spin;
   if (why === null) return new CapturedStep(model, optimizer, loss, layers, session);
   if (opts.fallback === 'error') fail('native.trainStep', `the step cannot run natively: ${why}`);
   return new LibraryStep(why, model, optimizer, loss);
