@@ -19,10 +19,12 @@ import type { NamedOptimizerOptions, Optimizer } from '../optim/index.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { Callback } from '../train/callback.ts';
 import { EarlyStopping, type EarlyStoppingOptions } from '../train/callbacks.ts';
+import { trainingStateFiles } from '../train/checkpoint.ts';
 import type { LossSpec } from '../train/losses.ts';
 import { ProgressBar, type ProgressStream } from '../train/progress.ts';
 import { scheduleCallback } from '../train/schedules.ts';
 import {
+  callbackTensors,
   compile,
   type History,
   type TrainableModule,
@@ -30,6 +32,7 @@ import {
   type FitOptions as TrainerFitOptions,
 } from '../train/trainer.ts';
 import { makeCard } from './card.ts';
+import { resolveSavedModel } from './load.ts';
 import { SavedModel, type TaskInfo } from './saved-model.ts';
 import { scoreOutputs } from './scores.ts';
 import { type DataSpec, loadData, type Source } from './sources.ts';
@@ -88,6 +91,12 @@ export interface FitOptions {
   progress?: ProgressStream;
   /** What run.json holds (default: these options as JSON; in-memory data is described, not copied). */
   runConfig?: JsonValue;
+  /**
+   * Continue the run a saved model (saved by fit or `tensorscript train`) or a training checkpoint ended:
+   * weights, optimizer state, RNG states, history and callback states come from it, and training runs on to
+   * `training.epochs` in all, so the result equals one uninterrupted run of that many epochs bit for bit.
+   */
+  resumeFrom?: string;
 }
 
 const FIT_KEYS = [
@@ -102,6 +111,7 @@ const FIT_KEYS = [
   'callbacks',
   'progress',
   'runConfig',
+  'resumeFrom',
 ];
 const TRAINING_KEYS = [
   'epochs',
@@ -171,6 +181,29 @@ export interface TrainedModel {
   history: History;
   seconds: number;
   samplesSeen: number;
+  /** Optimizer, trainer and callback state at the end (the training-checkpoint files), for a later resume. */
+  trainingState?: Record<string, Uint8Array | string>;
+}
+
+/** The directory a resume reads: a saved model's current version directory, or a training checkpoint. */
+function resumeDir(path: string): string {
+  try {
+    return resolveSavedModel(path).dir;
+  } catch {
+    return path;
+  }
+}
+
+/** The training-checkpoint files, serialised now (the optimizer and callbacks may change afterwards). */
+function snapshotTraining(trainer: Trainer, callbacks: readonly Callback[], epochs: number) {
+  const out: Record<string, Uint8Array | string> = {};
+  const files = trainingStateFiles({
+    optimizer: trainer.optimizer,
+    trainer: trainer.trainerState(epochs, callbacks),
+    callbackTensors: callbackTensors(callbacks),
+  });
+  for (const [name, make] of files) out[name] = make();
+  return out;
 }
 
 function callbacksFor(t: Filled, progress: ProgressStream | undefined, opt: Optimizer): Callback[] {
@@ -217,11 +250,14 @@ export async function trainModel(
   if (t.validationSplit > 0) fitOpts.validationSplit = t.validationSplit;
   if (t.classWeight !== undefined)
     fitOpts.classWeight = Object.fromEntries(Object.entries(t.classWeight).map(([k, v]) => [Number(k), v]));
+  if (opts.resumeFrom !== undefined) fitOpts.resumeFrom = resumeDir(opts.resumeFrom);
   const start = performance.now();
   const history = await trainer.fit(x, y, fitOpts);
   const seconds = (performance.now() - start) / 1000;
+  // Right after fit, before anything else draws from the generators: what a resume continues from.
+  const trainingState = snapshotTraining(trainer, callbacks, history.epoch.length);
   const perEpoch = Math.floor(x.shape[0]! * (1 - t.validationSplit));
-  return { model, trainer, history, seconds, samplesSeen: perEpoch * history.epoch.length };
+  return { model, trainer, history, seconds, samplesSeen: perEpoch * history.epoch.length, trainingState };
 }
 
 /** Model outputs on x (batched, eval mode) as probabilities or values. */
@@ -311,7 +347,15 @@ export async function fitSource(src: Source, opts: FitOptions): Promise<FitResul
       config: runConfig,
     });
     const history = fit.history.toJSON() as unknown as JsonValue;
-    const model = new SavedModel({ model: fit.model, preprocessor: pre, task, card, runConfig, history });
+    const model = new SavedModel({
+      model: fit.model,
+      preprocessor: pre,
+      task,
+      card,
+      runConfig,
+      history,
+      trainingState: fit.trainingState ?? null,
+    });
     return {
       model,
       history: fit.history,

@@ -10,6 +10,7 @@ import { type PreprocessJSON, type Preprocessor, preprocessorFromJSON } from '..
 import { parseSafetensors } from '../io/safetensors.ts';
 import { type AnyModule, type JsonValue, type ModuleConfig, moduleFromConfig } from '../nn/module.ts';
 import { type EncryptionOptions, isSealed, open, resolveKey } from '../privacy/encryption.ts';
+import { TRAINING_STATE_FILES } from '../train/checkpoint.ts';
 import type { ModelCard } from './card.ts';
 import {
   checkPointer,
@@ -260,6 +261,14 @@ export function loadModel(path: string, opts: LoadOptions = {}): SavedModel {
   const opt = (f: string): JsonValue => (has(f) ? (readJson(join(d, f)) as JsonValue) : null);
   const runConfig = opt('run.json');
   const history = opt('history.json');
+  // The optimizer/trainer state a resumed fit reads (kept as bytes, so a re-save carries it along).
+  let trainingState: Record<string, Uint8Array | string> | null = null;
+  if (!v0)
+    for (const f of TRAINING_STATE_FILES)
+      if (has(f)) {
+        trainingState ??= {};
+        trainingState[f] = read(join(d, f));
+      }
   let card: ModelCard;
   if (v0) card = v0Card(runConfig);
   else {
@@ -281,5 +290,5 @@ export function loadModel(path: string, opts: LoadOptions = {}): SavedModel {
   model.train(false);
   if (r.layout === 'v1' && opts.clean !== false)
     cleanLeftovers(r.root, d.slice(r.root.length + 1), opts.fs ?? nodeFs, 60_000);
-  return new SavedModel({ model, preprocessor, task, card, runConfig, history });
+  return new SavedModel({ model, preprocessor, task, card, runConfig, history, trainingState });
 }

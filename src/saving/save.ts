@@ -58,6 +58,7 @@ function versionFiles(m: SavedModel): [string, () => Uint8Array | string][] {
   ];
   if (m.runConfig !== null) files.push(['run.json', () => json(m.runConfig)]);
   if (m.history !== null) files.push(['history.json', () => json(m.history)]);
+  for (const [name, data] of Object.entries(m.trainingState ?? {})) files.push([name, () => data]);
   return files;
 }
 

@@ -52,6 +52,12 @@ export interface SavedModelParts {
   runConfig?: JsonValue;
   /** The training History as JSON (history.json). */
   history?: JsonValue;
+  /**
+   * The optimizer, trainer and callback state at the end of training (optimizer.json, optimizer.safetensors,
+   * trainer.json, callbacks.safetensors, as a training checkpoint holds them), so `saving.fit({ resumeFrom })`
+   * continues the run exactly; null for a model not trained by saving.fit.
+   */
+  trainingState?: Record<string, Uint8Array | string> | null;
 }
 
 /** What predict, predictProba and evaluate take: raw records, or a tensor of raw rows or [0, 1] pixels. */
@@ -68,6 +74,7 @@ export class SavedModel {
   card: ModelCard;
   readonly runConfig: JsonValue;
   readonly history: JsonValue;
+  readonly trainingState: Record<string, Uint8Array | string> | null;
 
   constructor(parts: SavedModelParts) {
     this.model = parts.model;
@@ -76,6 +83,7 @@ export class SavedModel {
     this.card = parts.card;
     this.runConfig = parts.runConfig ?? null;
     this.history = parts.history ?? null;
+    this.trainingState = parts.trainingState ?? null;
     if (parts.task.task === 'classification' && (parts.task.classes?.length ?? 0) < 2)
       throw new TensorScriptError('SavedModel', 'a classifier needs at least two class names');
   }

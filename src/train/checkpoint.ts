@@ -41,6 +41,11 @@ import type { Tensor } from '../tensor/tensor.ts';
 
 export const CHECKPOINT_FORMAT = 'tensorscript-checkpoint';
 export const CHECKPOINT_VERSION = 1;
+/**
+ * A saved model's version directory (src/saving) holds the same model.safetensors and, when it was trained by
+ * saving.fit or `tensorscript train`, the same optimizer/trainer/callbacks files: fit resumes from it too.
+ */
+const SAVED_MODEL_FORMAT = 'tensorscript-saved-model';
 
 /** What a model must offer to be checkpointed (any nn.Module does). */
 export interface CheckpointModule {
@@ -114,6 +119,41 @@ function optimizerFiles(opt: Optimizer): { json: string; tensors: () => Uint8Arr
   return { json, tensors: () => serializeSafetensors(tensors) };
 }
 
+/** The training-state files of a checkpoint (optimizer state, trainer state, callback tensors), produced lazily. */
+export function trainingStateFiles(input: {
+  optimizer?: Optimizer | null;
+  trainer?: TrainerState | null;
+  callbackTensors?: Record<string, Tensor>;
+}): [string, () => Uint8Array | string][] {
+  const files: [string, () => Uint8Array | string][] = [];
+  if (input.optimizer) {
+    const opt = input.optimizer;
+    let parts: ReturnType<typeof optimizerFiles> | null = null;
+    const get = () => {
+      parts ??= optimizerFiles(opt);
+      return parts;
+    };
+    files.push(['optimizer.json', () => get().json]);
+    files.push(['optimizer.safetensors', () => get().tensors()]);
+  }
+  if (input.trainer) {
+    const st = input.trainer;
+    files.push(['trainer.json', () => JSON.stringify(st, null, 1)]);
+  }
+  const cbt = input.callbackTensors;
+  if (cbt !== undefined && Object.keys(cbt).length > 0)
+    files.push(['callbacks.safetensors', () => serializeSafetensors(cbt)]);
+  return files;
+}
+
+/** The training-state file names, in the order trainingStateFiles writes them. */
+export const TRAINING_STATE_FILES = [
+  'optimizer.json',
+  'optimizer.safetensors',
+  'trainer.json',
+  'callbacks.safetensors',
+] as const;
+
 function writeSynced(path: string, data: Uint8Array | string): void {
   const fd = openSync(path, 'w', 0o644);
   try {
@@ -165,24 +205,8 @@ export function writeCheckpoint(dir: string, input: SaveInput): void {
         ),
     ],
     ['model.safetensors', () => serializeSafetensors(input.model.stateDict(), { format: 'pt' })],
+    ...trainingStateFiles(input),
   ];
-  if (input.optimizer) {
-    const opt = input.optimizer;
-    let parts: ReturnType<typeof optimizerFiles> | null = null;
-    const get = () => {
-      parts ??= optimizerFiles(opt);
-      return parts;
-    };
-    files.push(['optimizer.json', () => get().json]);
-    files.push(['optimizer.safetensors', () => get().tensors()]);
-  }
-  if (input.trainer) {
-    const st = input.trainer;
-    files.push(['trainer.json', () => JSON.stringify(st, null, 1)]);
-  }
-  const cbt = input.callbackTensors;
-  if (cbt !== undefined && Object.keys(cbt).length > 0)
-    files.push(['callbacks.safetensors', () => serializeSafetensors(cbt)]);
   mkdirSync(tmp);
   try {
     for (const [name, make] of files) writeSynced(join(tmp, name), make());
@@ -284,12 +308,13 @@ export function loadCheckpoint(path: string): CheckpointContents {
   const dir = resolveCheckpoint(path);
   const config = readJson<CheckpointConfig>(join(dir, 'config.json'));
   check(
-    config.format === CHECKPOINT_FORMAT,
+    config.format === CHECKPOINT_FORMAT || config.format === SAVED_MODEL_FORMAT,
     'loadCheckpoint',
     () => `${dir}/config.json: expected format "${CHECKPOINT_FORMAT}", got ${JSON.stringify(config.format)}`,
   );
+  // A saved model's version ("1.0") is checked by saving.load; a checkpoint's here.
   check(
-    config.version <= CHECKPOINT_VERSION,
+    config.format === SAVED_MODEL_FORMAT || config.version <= CHECKPOINT_VERSION,
     'loadCheckpoint',
     () => `${dir} was written by a newer version (format version ${config.version} > ${CHECKPOINT_VERSION})`,
   );

@@ -227,7 +227,7 @@ function describeArg(v: unknown): string {
 }
 
 /** Every callback's checkpoint tensors, named `<callbackIndex>.<key>`. */
-function callbackTensors(callbacks: readonly Callback[]): Record<string, Tensor> {
+export function callbackTensors(callbacks: readonly Callback[]): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
   callbacks.forEach((cb, i) => {
     for (const [k, t] of Object.entries(cb.getTensors() ?? {})) out[`${i}.${k}`] = t;
