@@ -41,3 +41,6 @@ if (copied === 0) {
   process.exit(1);
 }
 console.log(`[build] dist/ written (${copied} asset files copied)`);
+// The browser bundle (the `browser` export condition) from the same sources.
+const b = spawnSync(process.execPath, [join(root, 'scripts', 'build-browser.mjs')], { stdio: 'inherit' });
+if (b.status !== 0) process.exit(b.status ?? 1);

@@ -58,6 +58,15 @@ export function relaxedSimdSupported(): boolean {
 
 const cache = new Map<KernelFlavor, WasmModule>();
 
+/**
+ * Hands in a module compiled elsewhere: the browser build fetches the bytes and compiles them with the
+ * asynchronous `WebAssembly.compile` (there is no file system, and browsers limit synchronous compilation on
+ * the main thread), so `kernelModule` finds it here and never reads a file.
+ */
+export function provideKernelModule(flavor: KernelFlavor, module: WasmModule): void {
+  cache.set(flavor, module);
+}
+
 /** The kernel module for `flavor` (default: the best this runtime supports), compiled once per process. */
 export function kernelModule(flavor?: KernelFlavor): { module: WasmModule; flavor: KernelFlavor } {
   const f: KernelFlavor = flavor ?? (relaxedSimdSupported() ? 'relaxed' : 'simd');
