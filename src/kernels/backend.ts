@@ -12,25 +12,8 @@ export interface View {
   readonly offset: number;
 }
 
+export type { BinaryOp } from './binary-ops.ts';
 export type { UnaryOp, UnaryOpName } from './unary-ops.ts';
-
-export type BinaryOp =
-  | 'add'
-  | 'sub'
-  | 'mul'
-  | 'div'
-  | 'pow'
-  | 'maximum'
-  | 'minimum'
-  | 'eq'
-  | 'ne'
-  | 'lt'
-  | 'le'
-  | 'gt'
-  | 'ge'
-  | 'logicalAnd'
-  | 'logicalOr'
-  | 'remainder';
 
 export type ReduceOp = 'sum' | 'prod' | 'max' | 'min';
 export type ArgReduceOp = 'argmax' | 'argmin';

@@ -1,6 +1,6 @@
+import { binaryOp } from '../../kernels/binary-ops.ts';
 import { registerKernel } from '../../kernels/kernel-registry.ts';
 import { unaryOp } from '../../kernels/unary-ops.ts';
-import { BINARY } from './scalar-math.ts';
 import { forEachN, isPlain } from './strided.ts';
 
 // The reference elementwise kernels: strided loops over host-addressable buffers.
@@ -26,7 +26,7 @@ registerKernel({
   name: 'binary',
   backend: 'ref',
   fn: ({ inputs: { a, b }, outputs: { out }, attrs: { op } }) => {
-    const f = BINARY[op];
+    const f = binaryOp(op).ref;
     const ad = a.data;
     const bd = b.data;
     if (isPlain(a.shape, a.strides) && isPlain(b.shape, b.strides)) {

@@ -50,6 +50,19 @@ const WINDOW_OWN_MS = 20;
 const WINDOW_TASKS = 256;
 /** Waiting up to this share of the caller's own kernel time beyond what workers saved is noise. */
 const LOSS_TOLERANCE = 0.02;
+/**
+ * A window counts as starved when the process got fewer cores than 1 + this share per worker over it
+ * (user + system CPU time over wall time; on a free machine a 2-thread MLP step runs at ~1.6-1.8) while
+ * its tasks took at least DENSE of the wall time.
+ */
+const STARVED_SHARE = 0.25;
+const DENSE = 0.5;
+
+/** User + system CPU time of the process, all threads, in ms. */
+function processCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
 
 /**
  * A fixed pool of worker threads over the backend's shared memory. `run` is synchronous and splits a
@@ -200,32 +213,51 @@ export class ThreadPool {
   private winWait = 0;
   private winOwn = 0;
   private winTasks = 0;
+  /** performance.now() and the process's CPU time (ms) when the window's first task was accounted. */
+  private winStart = 0;
+  private winCpu = 0;
+  /** The process CPU clock (ms); a field so tests can stand in for the machine's load. */
+  private cpuMs: () => number = processCpuMs;
   /** Until this time (performance.now()), tasks run on the calling thread alone; 0 = never set. */
   private soloUntil = 0;
   /** How long the next solo period lasts: doubles while dispatch keeps failing to pay. */
   private soloMs = SOLO_MIN_MS;
 
   /**
-   * Keeps parallel dispatch only while it pays. Per task, the workers saved about (their blocks) x (the
-   * caller's time per block) and cost the time the caller then waited for them. On a busy machine the
-   * kernel shares CPU time between sessions (autogroups), not threads, so a second thread gains nothing
-   * and a worker descheduled mid-block makes the caller wait: tasks then run on the calling thread
-   * alone, for 50 ms, doubling up to 2 s while each new try fails and halving back when dispatch pays.
-   * The verdict is taken over a window (WINDOW_OWN_MS of the caller's kernel time or WINDOW_TASKS
-   * tasks), not per task: judged per task, one late wake-up or a task the worker missed (it saved
-   * nothing, and the caller's few microseconds of bookkeeping then read as a loss) switched a quiet
-   * machine to one thread for seconds at a time, and the MLP step ran no faster on 2 threads than on 1
-   * (docs/decisions/wasm-perf.md). A window where the workers never joined is no verdict either way.
-   * Which thread runs a block never changes its result.
+   * Keeps parallel dispatch only while it pays, judged over a window (WINDOW_OWN_MS of the caller's
+   * kernel time or WINDOW_TASKS tasks), never per task. Two signs that it does not:
+   * - Waiting: per task the workers saved about (their blocks) x (the caller's time per block) and cost
+   *   the time the caller then waited for them; a worker descheduled mid-block makes the caller wait.
+   * - Starving: this machine shares CPU time between sessions (autogroups), not threads, so with another
+   *   session busy our threads share one core between them. Workers then still take blocks and the
+   *   caller never waits, but every block runs at half speed: the waiting test sees a gain that is not
+   *   there (measured: MLP step 8.3-8.7 ms on 2 threads against 7.2 on 1). The process's CPU time over
+   *   the window's wall time says how many cores it actually got; below 1 + STARVED_SHARE per worker while the window
+   *   was dense with kernels (not a process idling between requests), the second thread is not running
+   *   beside the first.
+   * Either way tasks run on the calling thread alone for 50 ms, doubling up to 2 s while each new try
+   * fails and halving back when dispatch pays. Judged per task, one late wake-up or a task the worker
+   * missed switched a quiet machine to one thread for seconds at a time, and the MLP step ran no faster
+   * on 2 threads than on 1 (docs/decisions/wasm-perf.md). Which thread runs a block never changes its
+   * result.
    */
   private account(mine: number, theirs: number, ownMs: number, waitMs: number): void {
-    this.winSaved += theirs === 0 ? 0 : mine > 0 ? (theirs * ownMs) / mine : ownMs + waitMs;
-    this.winWait += waitMs;
-    this.winOwn += ownMs;
+    if (this.winTasks === 0) {
+      // The window opens after its first task (so a solo period before it is not counted).
+      this.winStart = performance.now();
+      this.winCpu = this.cpuMs();
+    } else {
+      this.winSaved += theirs === 0 ? 0 : mine > 0 ? (theirs * ownMs) / mine : ownMs + waitMs;
+      this.winWait += waitMs;
+      this.winOwn += ownMs;
+    }
     if (++this.winTasks < WINDOW_TASKS && this.winOwn < WINDOW_OWN_MS) return;
     const { winSaved: saved, winWait: wait, winOwn: own } = this;
+    const wall = performance.now() - this.winStart;
+    const cores = (this.cpuMs() - this.winCpu) / wall;
     this.winSaved = this.winWait = this.winOwn = this.winTasks = 0;
-    if (wait > saved + LOSS_TOLERANCE * own) {
+    const starved = own + wait >= DENSE * wall && cores < 1 + STARVED_SHARE * this.workers.length;
+    if (starved || wait > saved + LOSS_TOLERANCE * own) {
       this.soloUntil = performance.now() + this.soloMs;
       this.soloMs = Math.min(SOLO_MAX_MS, this.soloMs * 2);
     } else if (saved > wait) {

@@ -3,6 +3,7 @@ import type { DType } from '../../core/dtype.ts';
 import { check, fail, fmtShape } from '../../core/errors.ts';
 import { broadcastShapes, shapesEqual } from '../../core/shape.ts';
 import type { BinaryOp, UnaryOpName } from '../../kernels/backend.ts';
+import { binaryOp } from '../../kernels/binary-ops.ts';
 import { hasKernel, runKernel, tryKernel } from '../../kernels/kernel-registry.ts';
 import { unaryOp } from '../../kernels/unary-ops.ts';
 import { record, uninit } from '../lifecycle.ts';
@@ -78,24 +79,23 @@ export function reluBackward(g: Tensor, x: Tensor): Tensor {
   return where(gt(x, 0), g, 0);
 }
 
-// ---- binary ----
-const COMPARE = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr']);
-
+// ---- binary: the result dtype rules are in kernels/binary-ops.ts ----
 export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+  const result = binaryOp(op).result;
   let [ta, tb, dt] = operands(op, a, b);
-  if (op === 'div' && dt !== 'float32' && dt !== 'float64') {
+  if (result === 'float' && dt !== 'float32' && dt !== 'float64') {
     dt = floatDType(dt);
     ta = ta.to(dt);
     tb = tb.to(dt);
   }
-  if (dt === 'bool' && !COMPARE.has(op)) {
+  if (dt === 'bool' && result !== 'bool') {
     // Arithmetic on booleans counts them as integers.
     dt = 'int32';
     ta = ta.to(dt);
     tb = tb.to(dt);
   }
   const shape = outShape(op, ta, tb);
-  const out = uninit(shape, COMPARE.has(op) ? 'bool' : dt);
+  const out = uninit(shape, result === 'bool' ? 'bool' : dt);
   runKernel('binary', {
     inputs: { a: broadcastView(ta, shape), b: broadcastView(tb, shape) },
     outputs: { out: out.data },

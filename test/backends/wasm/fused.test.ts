@@ -338,19 +338,37 @@ describe('adaptive dispatch', () => {
       type Internals = {
         soloUntil: number;
         soloMs: number;
+        cpuMs: () => number;
         account(m: number, t: number, o: number, w: number): void;
       };
       const pool = (be as unknown as { pool: Internals }).pool;
-      // One task with 20 ms of the caller's kernel time closes a judging window on its own.
+      // The process CPU clock stands in for the machine: 2 cores' worth of CPU per wall ms (free), or 1.
+      let cores = 2;
+      let cpu = 0;
+      let last = performance.now();
+      pool.cpuMs = () => {
+        const now = performance.now();
+        cpu += (now - last) * cores;
+        last = now;
+        return cpu;
+      };
+      // A window opens after one task; a task with 20 ms of the caller's kernel time then closes it.
+      // (2 ms of real time between them, so the CPU-per-wall-time ratio is not read off clock ticks.)
+      const judge = (mine: number, theirs: number, own: number, wait: number) => {
+        pool.account(1, 1, 0.01, 0);
+        const until = performance.now() + 2;
+        while (performance.now() < until);
+        pool.account(mine, theirs, own, wait);
+      };
       // The worker did 1 block while the caller did 3 in 30 ms (saved ~10 ms) but the caller waited 100 ms.
       const before = performance.now();
-      pool.account(3, 1, 30, 100);
+      judge(3, 1, 30, 100);
       assert.ok(pool.soloUntil >= before + 50, 'solo for 50 ms');
       assert.equal(pool.soloMs, 100);
-      for (let i = 0; i < 10; i++) pool.account(3, 1, 30, 100);
+      for (let i = 0; i < 10; i++) judge(3, 1, 30, 100);
       assert.equal(pool.soloMs, 2000);
       // Paying dispatch (saved 60 ms, no wait) halves the next solo period again.
-      pool.account(1, 3, 20, 0);
+      judge(1, 3, 20, 0);
       assert.equal(pool.soloMs, 1000);
       // Judged per window, not per task: one late worker among punctual ones is no verdict (this
       // per-task rule kept a quiet machine's MLP step on one thread), nor are tasks the worker missed
@@ -361,6 +379,17 @@ describe('adaptive dispatch', () => {
       assert.equal(pool.soloUntil, 0, 'one late wake-up in a paying window');
       for (let i = 0; i < 300; i++) pool.account(4, 0, 0.05, 0.0005);
       assert.equal(pool.soloUntil, 0, 'a window the workers never joined');
+      // Starved: workers take blocks and nobody waits, but the process gets one core for both threads.
+      cores = 1;
+      const t0 = performance.now();
+      const period = pool.soloMs;
+      judge(2, 2, 20, 0);
+      assert.ok(pool.soloUntil >= t0 + period, 'solo while starved');
+      // The same window with 2 cores' worth of CPU time pays.
+      cores = 2;
+      pool.soloUntil = 0;
+      judge(2, 2, 20, 0);
+      assert.equal(pool.soloUntil, 0, 'not starved with 2 cores');
       // Results do not depend on who ran the blocks: solo now, same bits as before.
       const n = 100000;
       const a = rand(be, n);
