@@ -4,7 +4,15 @@ import { dirname, join } from 'node:path';
 import * as ts from '../index.ts';
 import { type CheckpointModel, loadCheckpointModel, resolveRunCheckpoint } from './checkpoint-model.ts';
 import type { ImagePreprocessor, TabularPreprocessor, TextPreprocessor } from './preprocess.ts';
-import { encodeLabels, loadSource, readTable } from './sources.ts';
+import {
+  assertFiniteFeatures,
+  badNumbersNote,
+  encodeLabels,
+  imageExamples,
+  loadSource,
+  readTable,
+  tableExamples,
+} from './sources.ts';
 import { predictedClass, scoresFor, targetTensor } from './task.ts';
 
 const scoreOutputs = ts.saving.scoreOutputs;
@@ -29,16 +37,32 @@ function remap(labels: Int32Array, folderClasses: string[], known: string[], roo
   });
 }
 
+/** Each epoch's seconds from the saved training History (history.json), when it has them. */
+function savedEpochSeconds(history: unknown): number[] | undefined {
+  const h = history as { history?: { epoch_seconds?: unknown } } | null;
+  const s = h?.history?.epoch_seconds;
+  if (!Array.isArray(s) || s.length === 0) return undefined;
+  return s.map((v) => (typeof v === 'number' ? v : Number.NaN));
+}
+
 async function labelledData(
   cm: CheckpointModel,
   path: string,
-): Promise<{ x: ts.Tensor; y: ArrayLike<number> }> {
+): Promise<{ x: ts.Tensor; y: ArrayLike<number>; examples: ts.ReportExamples; note?: string }> {
   const pre = cm.preprocessor;
   const d = cm.config.data;
   if (pre.kind === 'tabular') {
     if (d.source !== 'csv')
       throw new ts.TensorScriptError('evaluate', 'tabular checkpoint without a csv source');
-    const table = await readTable(path);
+    // The run config's rule for a bad numeric cell holds for evaluation data too: an error naming the cell
+    // by default, or (badNumbers: missing) a missing value the fitted imputer fills, counted in the report.
+    const table = await readTable(path, { badNumbers: d.badNumbers });
+    const tab = pre as TabularPreprocessor;
+    assertFiniteFeatures(
+      table,
+      tab.numeric.filter((c) => table.data[c] !== undefined),
+      path,
+    );
     const col = table.data[d.label];
     if (col === undefined)
       throw new ts.TensorScriptError('evaluate', `${path}: no label column "${d.label}" to evaluate against`);
@@ -46,7 +70,14 @@ async function labelledData(
       cm.task === 'classification'
         ? encodeLabels(col, d.label, undefined, cm.labels!).y
         : (col as Float64Array);
-    return { x: (pre as TabularPreprocessor).table(table), y };
+    const rows = Int32Array.from({ length: table.length }, (_, i) => i);
+    const columns = [...tab.numeric, ...tab.categorical].filter((c) => table.data[c] !== undefined);
+    return {
+      x: tab.table(table),
+      y,
+      examples: tableExamples(table, columns, rows),
+      note: badNumbersNote(table.badNumbers ?? {}),
+    };
   }
   if (!statSync(path).isDirectory())
     throw new ts.TensorScriptError('evaluate', `${path}: expected a folder with one sub-folder per class`);
@@ -65,10 +96,18 @@ async function labelledData(
       pixels.set(img!.data as Float32Array, i * p.pixels);
       labels[i] = lab!.data[0]!;
     }
-    return { x: p.pixelsToTensor(pixels, ds.length), y: remap(labels, ds.classes, cm.labels!, path) };
+    return {
+      x: p.pixelsToTensor(pixels, ds.length),
+      y: remap(labels, ds.classes, cm.labels!, path),
+      examples: imageExamples(p.channels, p.height, p.width, pixels),
+    };
   }
   const t = await ts.data.loadTextFolder(path);
-  return { x: (pre as TextPreprocessor).texts(t.texts), y: remap(t.labels, t.classes, cm.labels!, path) };
+  return {
+    x: (pre as TextPreprocessor).texts(t.texts),
+    y: remap(t.labels, t.classes, cm.labels!, path),
+    examples: { kind: 'text', texts: t.texts },
+  };
 }
 
 /** Mean loss over x in batches, as train's JSON line reports it on the test split. */
@@ -107,14 +146,17 @@ export async function runEvaluate(
   let x: ts.Tensor;
   let y: ArrayLike<number>;
   let what: string;
+  let examples: ts.ReportExamples;
   if (opts.data === undefined) {
     const src = await loadSource(cm.config);
     x = src.x(cm.preprocessor, src.split.test);
     y = Array.from(src.split.test, (i) => src.y[i]!);
+    examples = src.examples(src.split.test);
     what = `${src.describe}, test split (${src.split.test.length} rows)`;
   } else {
-    ({ x, y } = await labelledData(cm, opts.data));
-    what = `${opts.data} (${x.shape[0]} rows)`;
+    const l = await labelledData(cm, opts.data);
+    ({ x, y, examples } = l);
+    what = `${opts.data} (${x.shape[0]} rows${l.note ?? ''})`;
   }
   const start = performance.now();
   const o = cm.saved.outputsOf(x, cm.config.evaluation.batchSize);
@@ -133,8 +175,12 @@ export async function runEvaluate(
     title: `${cm.config.name}: evaluation on ${opts.data ?? 'the test split'}`,
     task,
     yTrue: Array.from(y),
+    examples,
+    model: cm.model as unknown as ts.nn.Module,
     extra: { checkpoint, data: what },
   };
+  const epochSeconds = savedEpochSeconds(cm.saved.history);
+  if (epochSeconds !== undefined) ro.epochSeconds = epochSeconds;
   if (task === 'regression') ro.yPred = Array.from(o.values);
   else {
     ro.scores = scoresFor(o, nClasses);

@@ -25,8 +25,29 @@ export interface Source {
   fit(trainRows: Int32Array): Preprocessor;
   /** Model input for the given rows through a fitted preprocessor. */
   x(pre: Preprocessor, rows: Int32Array): ts.Tensor;
+  /** The raw inputs of the given rows (pixels, texts or feature cells), for the report's misclassified examples. */
+  examples(rows: Int32Array): ts.ReportExamples;
   /** Human-readable description, for the report. */
   describe: string;
+}
+
+/** Feature cells of the given rows as the report's table examples (missing numbers as null). */
+export function tableExamples(
+  table: ts.data.Table,
+  columns: readonly string[],
+  rows: Int32Array,
+): ts.ReportExamples {
+  const cols = columns.map((c) => table.data[c]!);
+  return {
+    kind: 'table',
+    columns,
+    rows: Array.from(rows, (r) =>
+      cols.map((col) => {
+        const v = col[r];
+        return v === undefined || (typeof v === 'number' && Number.isNaN(v)) ? null : v;
+      }),
+    ),
+  };
 }
 
 function range(from: number, to: number): Int32Array {
@@ -57,6 +78,17 @@ export function crossValidationFolds(
   if (src.task === 'classification' && stratify)
     return ts.data.stratifiedKFold(src.y, { k: folds, shuffle: true, seed });
   return ts.data.kFold(src.n, { k: folds, shuffle: true, seed });
+}
+
+/** Planar [N, C, H, W] pixels as the report's image examples; two channels (grey + alpha) show the grey one. */
+export function imageExamples(c: number, h: number, w: number, pixels: Float32Array): ts.ReportExamples {
+  if (c === 1 || c === 3 || c === 4)
+    return { kind: 'image', width: w, height: h, channels: c, layout: 'chw', pixels };
+  const per = h * w;
+  const grey = new Float32Array((pixels.length / (c * per)) * per);
+  for (let i = 0; i < grey.length / per; i++)
+    grey.set(pixels.subarray(i * c * per, i * c * per + per), i * per);
+  return { kind: 'image', width: w, height: h, pixels: grey };
 }
 
 function gatherRows(pixels: Float32Array, per: number, rows: Int32Array): Float32Array {
@@ -115,6 +147,7 @@ async function mnistSource(d: Extract<DataConfig, { source: 'mnist' }>): Promise
     split: { train: range(0, train.length), test: range(train.length, y.length) },
     fit: () => pre,
     x: (p, rows) => (p as ImagePreprocessor).pixelsToTensor(gatherRows(pixels, per, rows), rows.length),
+    examples: (rows) => ({ kind: 'image', width: w, height: h, pixels: gatherRows(pixels, per, rows) }),
     describe:
       f === undefined
         ? `MNIST (${train.length} train / ${test.length} test images)`
@@ -140,8 +173,18 @@ async function readTable(
   return t;
 }
 
+/** '; N bad numeric cells made missing and imputed (col: n, ...)' for a description, or '' when none. */
+export function badNumbersNote(bad: Record<string, number>): string {
+  const n = Object.values(bad).reduce((a, b) => a + b, 0);
+  if (n === 0) return '';
+  const per = Object.entries(bad)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(', ');
+  return `; ${n} bad numeric cell${n === 1 ? '' : 's'} made missing and imputed (${per})`;
+}
+
 /** Refuses +-Infinity in feature columns, naming the file, column and data row (before any scaling). */
-function assertFiniteFeatures(table: ts.data.Table, columns: readonly string[], path: string): void {
+export function assertFiniteFeatures(table: ts.data.Table, columns: readonly string[], path: string): void {
   for (const c of columns) {
     const col = table.data[c]!;
     if (!(col instanceof Float64Array)) continue;
@@ -249,15 +292,7 @@ async function csvSource(
   // with crossEntropy are class labels (iris's 0/1/2), as the loss says.
   const task: Task =
     d.task ?? (table.types[d.label] === 'number' && isRegressionLoss(loss) ? 'regression' : 'classification');
-  const badCount = Object.values(bad).reduce((a, b) => a + b, 0);
-  const badNote =
-    badCount === 0
-      ? ''
-      : `; ${badCount} bad numeric cell${badCount === 1 ? '' : 's'} made missing and imputed (${Object.entries(
-          bad,
-        )
-          .map(([k, v]) => `${k}: ${v}`)
-          .join(', ')})`;
+  const badNote = badNumbersNote(bad);
   let y: Int32Array | Float64Array;
   let classes: string[] | null = null;
   if (task === 'classification') ({ y, classes } = encodeLabels(labelCol, d.label, d.positiveClass));
@@ -278,6 +313,7 @@ async function csvSource(
     split: holdout(d, seed, table.length, y, task),
     fit: (rows) => TabularPreprocessor.fit(ts.data.selectRows(table, rows), numeric, categorical, opts),
     x: (p, rows) => (p as TabularPreprocessor).table(ts.data.selectRows(table, rows)),
+    examples: (rows) => tableExamples(table, [...numeric, ...categorical], rows),
     describe: `${d.path} (${table.length} rows, ${numeric.length + categorical.length} feature columns, label "${d.label}"${badNote})`,
   };
 }
@@ -333,6 +369,7 @@ async function imageFolderSource(
     split,
     fit: () => pre,
     x: (p, rows) => (p as ImagePreprocessor).pixelsToTensor(gatherRows(pixels, per, rows), rows.length),
+    examples: (rows) => imageExamples(c, h, w, gatherRows(pixels, per, rows)),
     describe: `image folder ${d.path} (${n} images, ${classes.length} classes, ${c}x${h}x${w})`,
   };
 }
@@ -359,6 +396,7 @@ function textSource(
       return new TextPreprocessor(t, tok.maxLength, tok.padding, tok.truncation);
     },
     x: (p, rows) => (p as TextPreprocessor).texts(Array.from(rows, (i) => texts[i]!)),
+    examples: (rows) => ({ kind: 'text', texts: Array.from(rows, (i) => texts[i]!) }),
     describe,
   };
 }

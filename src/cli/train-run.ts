@@ -368,6 +368,10 @@ export async function runTraining(config: RunConfig, opts: TrainRunOptions = {})
     task,
     yTrue: yTest,
     history: historyJson,
+    // the inputs behind the test rows (misclassified examples), the parameter table; the History carries
+    // each epoch's seconds
+    examples: src.examples(testRows),
+    model: fit.model as unknown as ts.nn.Module,
     extra: {
       config: config as unknown as Record<string, unknown>,
       data: src.describe,

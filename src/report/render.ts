@@ -55,11 +55,16 @@ export function compactSvg(svg: string): string {
 /**
  * For SVG inlined into report.html only (the .svg files keep everything): drops what the page's CSS or SVG
  * defaults already give: the font family repeated on every label, `opacity="1"`, and labels Vega hid for
- * overlapping (`opacity="0"`).
+ * overlapping (`opacity="0"`); and what a static page (no script, no hover) never uses: `pointer-events`,
+ * the hidden empty foreground paths and the zero-size background paths of axis groups. Accessibility
+ * attributes (aria-hidden, role, aria-label) stay.
  */
 export function slimInlineSvg(svg: string): string {
   return svg
     .replace(/<text[^>]*opacity="0"[^>]*>[^<]*<\/text>/g, '')
     .replace(/ font-family="[^"]*"/g, '')
-    .replace(/ opacity="1"/g, '');
+    .replace(/ opacity="1"/g, '')
+    .replace(/ pointer-events="none"/g, '')
+    .replace(/<path class="foreground"[^>]* d=""[^>]*display="none"\/>/g, '')
+    .replace(/<path class="background"[^>]* d="M0,0h0v0h0Z"[^>]*\/>/g, '');
 }

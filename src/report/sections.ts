@@ -4,12 +4,17 @@ import { escapeHtml, htmlTable } from './html.ts';
 
 /** The inputs behind the evaluated rows, so the report can show the examples the model got wrong. */
 export type ReportExamples =
-  /** Flat pixels [N * height * width * channels], row-major, values in [0, 1] (or [0, 255] with `scale: 255`). */
+  /**
+   * Flat pixels, values in [0, 1] (or [0, 255] with `scale: 255`): [N, height, width, channels] (layout 'hwc',
+   * the default) or planar [N, channels, height, width] (layout 'chw', as image tensors and ImageFolder hold
+   * them). A fourth channel is alpha.
+   */
   | {
       kind: 'image';
       width: number;
       height: number;
-      channels?: 1 | 3;
+      channels?: 1 | 3 | 4;
+      layout?: 'hwc' | 'chw';
       pixels: ArrayLike<number>;
       scale?: number;
     }
@@ -102,13 +107,13 @@ async function pngDataUri(ex: Extract<ReportExamples, { kind: 'image' }>, row: n
   const n = ex.width * ex.height;
   const png = new PNG({ width: ex.width, height: ex.height });
   const k = (ex.scale ?? 1) === 255 ? 1 : 255;
+  const planar = ex.layout === 'chw';
+  // index of channel ch of pixel p of this row
+  const at = (p: number, ch: number) => (planar ? (row * c + ch) * n + p : (row * n + p) * c + ch);
+  const byte = (v: number) => Math.max(0, Math.min(255, Math.round(v * k)));
   for (let p = 0; p < n; p++) {
-    const base = (row * n + p) * c;
-    for (let ch = 0; ch < 3; ch++) {
-      const v = Number(ex.pixels[base + (c === 3 ? ch : 0)]) * k;
-      png.data[p * 4 + ch] = Math.max(0, Math.min(255, Math.round(v)));
-    }
-    png.data[p * 4 + 3] = 255;
+    for (let ch = 0; ch < 3; ch++) png.data[p * 4 + ch] = byte(Number(ex.pixels[at(p, c >= 3 ? ch : 0)]));
+    png.data[p * 4 + 3] = c === 4 ? byte(Number(ex.pixels[at(p, 3)])) : 255;
   }
   return `data:image/png;base64,${PNG.sync.write(png).toString('base64')}`;
 }
