@@ -122,3 +122,4 @@ export { memoryStats } from './tensor/storage.ts';
 export type { Dims, NestedArray, Scalar, SliceSpec, TensorOrScalar } from './tensor/tensor.ts';
 export { Tensor } from './tensor/tensor.ts';
 export * as train from './train/index.ts';
+export * as tracking from './tracking/index.ts';

@@ -54,9 +54,12 @@ export interface TrainRunResult {
 function buildCallbacks(
   config: RunConfig,
   progress: ts.train.ProgressStream | undefined,
+  tensorboardDir?: string,
 ): ts.train.Callback[] {
   const t = config.training;
   const cbs: ts.train.Callback[] = [];
+  // TensorBoard event files for the holdout fit (the run directory's tensorboard/), not for CV folds.
+  if (tensorboardDir !== undefined) cbs.push(new ts.tracking.TensorBoard({ logDir: tensorboardDir }));
   if (t.verbose > 0 && progress !== undefined)
     cbs.push(new ts.train.ProgressBar({ stream: progress, mode: t.verbose === 2 ? 'epoch' : 'auto' }));
   if (t.earlyStopping !== undefined) {
@@ -88,7 +91,7 @@ export async function fitModel(
   config: RunConfig,
   x: ts.Tensor,
   y: ts.Tensor,
-  opts: { seed: number; progress?: ts.train.ProgressStream; verbose?: 0 | 1 | 2 },
+  opts: { seed: number; progress?: ts.train.ProgressStream; verbose?: 0 | 1 | 2; tensorboardDir?: string },
 ): Promise<FitResult> {
   ts.manualSeed(opts.seed);
   const model = ts.nn.moduleFromConfig(config.model as ts.nn.ModuleConfig);
@@ -102,7 +105,7 @@ export async function fitModel(
     clipValue: config.training.clipValue,
   });
   const t = config.training;
-  const callbacks = buildCallbacks(config, opts.progress);
+  const callbacks = buildCallbacks(config, opts.progress, opts.tensorboardDir);
   const sched = scheduleCallback(config, trainer.optimizer);
   if (sched !== null) callbacks.push(sched);
   const fitOpts: ts.train.FitOptions = {
@@ -132,7 +135,7 @@ async function fitPrivate(
   model: ts.nn.AnyModule,
   x: ts.Tensor,
   y: ts.Tensor,
-  opts: { seed: number; progress?: ts.train.ProgressStream; verbose?: 0 | 1 | 2 },
+  opts: { seed: number; progress?: ts.train.ProgressStream; verbose?: 0 | 1 | 2; tensorboardDir?: string },
 ): Promise<FitResult> {
   const p = config.privacy!;
   const t = config.training;
@@ -153,7 +156,10 @@ async function fitPrivate(
     loss: config.loss as ts.train.LossSpec,
     metrics: config.evaluation.metrics ?? [],
   });
-  const callbacks = [...buildCallbacks(config, opts.progress), new ts.privacy.PrivacyBudget(priv)];
+  const callbacks = [
+    ...buildCallbacks(config, opts.progress, opts.tensorboardDir),
+    new ts.privacy.PrivacyBudget(priv),
+  ];
   const sched = scheduleCallback(config, trainer.optimizer);
   if (sched !== null) callbacks.push(sched);
   const start = performance.now();
@@ -307,7 +313,11 @@ export async function runTraining(config: RunConfig, opts: TrainRunOptions = {})
   const pre = src.fit(src.split.train);
   const train = xy(pre, src.split.train);
   const testX = src.x(pre, src.split.test);
-  const fit = await fitModel(config, train.x, train.y, { seed: config.seed, progress });
+  const fit = await fitModel(config, train.x, train.y, {
+    seed: config.seed,
+    progress,
+    tensorboardDir: join(outDir, 'tensorboard'),
+  });
   const samplesPerSec = fit.samplesSeen / fit.seconds;
   const labels: LabelsJSON = {
     task: src.task,
