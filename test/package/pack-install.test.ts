@@ -175,6 +175,32 @@ describe('npm pack -> install into an empty project -> use', () => {
     await Promise.all(runs);
   });
 
+  it("a browser bundler resolves 'tensorscript' to the browser bundle", async () => {
+    // esbuild from the repository's devDependencies, as a consumer's bundler would run it.
+    const esbuild = await import('esbuild');
+    writeFileSync(
+      join(app, 'web.mjs'),
+      "import * as ts from 'tensorscript';\nawait ts.init();\nts.tensor([1]);\n",
+    );
+    const r = await esbuild.build({
+      entryPoints: [join(app, 'web.mjs')],
+      absWorkingDir: app,
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(r.metafile.inputs);
+    assert.ok(inputs.includes('node_modules/tensorscript/dist/bundle/tensorscript.js'), inputs.join(', '));
+    assert.deepEqual(
+      inputs.filter((f) => f.startsWith('node_modules/') && !f.includes('/dist/bundle/')),
+      [],
+      'the browser condition must lead to the self-contained bundle only',
+    );
+  });
+
   it('npx tensorscript trains, predicts and serves on the consumer own files', async () => {
     mkdirSync(join(app, 'cfg'), { recursive: true });
     mkdirSync(join(app, 'data'), { recursive: true });
