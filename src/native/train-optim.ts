@@ -63,7 +63,11 @@ export function optimPlan(opt: Optimizer): OptimPlan | string {
           // A group without momentum in an optimizer with some: its buffer passes through unchanged.
           if (mu === 0) to(g, 'Identity', [buf], out.state[0]!);
           else {
-            to(g, 'Add', [node(g, 'Mul', [buf, scalar(g, mu)]), node(g, 'Mul', [d, h[1]!])], out.state[0]!);
+            // Without dampening the coefficient of d is 1 on every step (the first included).
+            const dc = gr.dampening === 0 ? d : node(g, 'Mul', [d, h[1]!]);
+            to(g, 'Add', [node(g, 'Mul', [buf, scalar(g, mu)]), dc], out.state[0]!);
+          }
+          if (mu !== 0) {
             d = gr.nesterov
               ? node(g, 'Add', [d, node(g, 'Mul', [out.state[0]!, scalar(g, mu)])])
               : out.state[0]!;
