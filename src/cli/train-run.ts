@@ -5,10 +5,8 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import * as ts from '../index.ts';
-import type { LabelsJSON } from './checkpoint-model.ts';
-import { saveRunCheckpoint } from './checkpoint-model.ts';
 import type { RunConfig } from './config.ts';
-import type { Preprocessor, TabularPreprocessor } from './preprocess.ts';
+import type { Preprocessor } from './preprocess.ts';
 import { crossValidationFolds, loadSource, type Source } from './sources.ts';
 import {
   isRegressionLoss,
@@ -38,6 +36,8 @@ export interface FitResult {
   samplesSeen: number;
   /** The guarantee of a DP-SGD run (config.privacy), for the model card. */
   privacy?: ts.privacy.PrivacyRecord;
+  /** The callbacks fit ran with: their states go into the saved model's trainer.json (resume). */
+  callbacks: ts.train.Callback[];
 }
 
 export interface TrainRunResult {
@@ -123,7 +123,7 @@ export async function fitModel(
   const history = await trainer.fit(x, y, fitOpts);
   const seconds = (performance.now() - start) / 1000;
   const perEpoch = Math.floor(x.shape[0]! * (1 - t.validationSplit));
-  return { model, trainer, history, seconds, samplesSeen: perEpoch * history.epoch.length };
+  return { model, trainer, history, seconds, samplesSeen: perEpoch * history.epoch.length, callbacks };
 }
 
 /**
@@ -177,6 +177,7 @@ async function fitPrivate(
     seconds,
     samplesSeen: Math.round(priv.accountant.steps * loader.batchSize),
     privacy: ts.privacy.privacyRecord(priv),
+    callbacks,
   };
 }
 
@@ -319,13 +320,6 @@ export async function runTraining(config: RunConfig, opts: TrainRunOptions = {})
     tensorboardDir: join(outDir, 'tensorboard'),
   });
   const samplesPerSec = fit.samplesSeen / fit.seconds;
-  const labels: LabelsJSON = {
-    task: src.task,
-    classes: src.classes,
-    targetKind: kind,
-    outputTransform: outputTransform(config.loss),
-    threshold,
-  };
   const checkpointDir = join(outDir, 'checkpoint');
   const historyJson = fit.history.toJSON();
   ts.saving.fsStep('train', 'write', join(outDir, 'split.json'), () =>
@@ -340,27 +334,20 @@ export async function runTraining(config: RunConfig, opts: TrainRunOptions = {})
   const metrics = scoreOutputs(src.task, src.classes, yTest, o, threshold);
   const testY = targetTensor(src.y, testRows, kind, nClasses);
   metrics.loss = fit.trainer.evaluate(testX, testY, { batchSize: config.evaluation.batchSize }).loss!;
-  // Feature names for the card's statistics: the numeric columns when nothing is one-hot encoded.
-  const tab = pre.kind === 'tabular' ? (pre as TabularPreprocessor) : null;
-  const names = tab !== null && tab.categorical.length === 0 ? tab.numeric : undefined;
-  const card = ts.saving.makeCard({
-    x: {
-      data: Float32Array.from(train.x.toTypedArray() as ArrayLike<number>),
-      shape: train.x.shape,
-      ...(names ? { names } : {}),
-    },
-    metrics,
-    config: config as unknown as ts.nn.JsonValue,
-    ...(fit.privacy === undefined ? {} : { privacy: { ...fit.privacy } }),
-  });
-  saveRunCheckpoint(checkpointDir, {
-    model: fit.model,
-    config,
-    preprocessor: pre,
-    labels,
-    history: historyJson,
-    card,
-  });
+  // The saved model as ts.saving.fit builds it (task, card with the raw feature statistics, optimizer and
+  // trainer state), with the run config as run.json: code and CLI save the same files.
+  ts.saving
+    .savedModelOf({
+      source: src,
+      preprocessor: pre,
+      trainX: train.x,
+      fit,
+      loss: config.loss,
+      threshold,
+      metrics,
+      runConfig: config as unknown as ts.nn.JsonValue,
+    })
+    .save(checkpointDir);
   for (const t of [train.x, train.y, testX, testY]) t.dispose();
   if (folds.length > 0)
     for (const key of Object.keys(folds[0]!)) {

@@ -8,6 +8,7 @@
 import { TensorScriptError } from '../core/errors.ts';
 import { checkOptionKeys } from '../core/options.ts';
 import { manualSeed } from '../core/rng.ts';
+import type { Preprocessor } from '../data/preprocess/records.ts';
 import {
   type AnyModule,
   type JsonValue,
@@ -31,7 +32,7 @@ import {
   type Trainer,
   type FitOptions as TrainerFitOptions,
 } from '../train/trainer.ts';
-import { makeCard } from './card.ts';
+import { type CardPrivacy, makeCard } from './card.ts';
 import { resolveSavedModel } from './load.ts';
 import { SavedModel, type TaskInfo } from './saved-model.ts';
 import { scoreOutputs } from './scores.ts';
@@ -183,7 +184,18 @@ export interface TrainedModel {
   samplesSeen: number;
   /** Optimizer, trainer and callback state at the end (the training-checkpoint files), for a later resume. */
   trainingState?: Record<string, Uint8Array | string>;
+  /** The privacy guarantee of a DP-SGD run, for the model card. */
+  privacy?: CardPrivacy;
+  /** The callbacks fit ran with (their states go into trainer.json when no trainingState is given). */
+  callbacks?: readonly Callback[];
 }
+
+/** How one model is trained on (x, y): trainModel, or a caller's own loop (the CLI's DP-SGD run). */
+export type TrainFn = (
+  x: Tensor,
+  y: Tensor,
+  run: { seed: number; progress?: ProgressStream },
+) => Promise<TrainedModel>;
 
 /** The directory a resume reads: a saved model's current version directory, or a training checkpoint. */
 function resumeDir(path: string): string {
@@ -218,6 +230,11 @@ function callbacksFor(t: Filled, progress: ProgressStream | undefined, opt: Opti
   return cbs;
 }
 
+/** A layer-registry config rather than a module built in code. */
+function isModuleConfig(m: ModuleConfig | AnyModule): m is ModuleConfig {
+  return typeof (m as { className?: unknown }).className === 'string' && !('parameters' in m);
+}
+
 /** Builds a fresh model (seeded) and trains it on (x, y): one holdout run or one cross-validation fold. */
 export async function trainModel(
   opts: FitOptions,
@@ -226,10 +243,7 @@ export async function trainModel(
   run: { seed: number; progress?: ProgressStream },
 ): Promise<TrainedModel> {
   manualSeed(run.seed);
-  const model =
-    'className' in opts.model && typeof opts.model.className === 'string'
-      ? moduleFromConfig(opts.model as ModuleConfig)
-      : (opts.model as AnyModule);
+  const model = isModuleConfig(opts.model) ? moduleFromConfig(opts.model) : opts.model;
   const t = trainingDefaults(opts.training);
   const trainer = compile(model as unknown as TrainableModule, {
     optimizer: opts.optimizer,
@@ -296,7 +310,8 @@ function runConfigOf(opts: FitOptions, model: AnyModule): JsonValue {
     name: opts.name ?? 'model',
     seed: opts.seed ?? 0,
     data,
-    model: moduleToConfig(model),
+    // As given, like the CLI's run.json (the normalised config with every default is in config.json).
+    model: isModuleConfig(opts.model) ? opts.model : moduleToConfig(model),
     loss: opts.loss,
     optimizer: opts.optimizer,
     training: trainingDefaults(opts.training),
@@ -306,10 +321,67 @@ function runConfigOf(opts: FitOptions, model: AnyModule): JsonValue {
 }
 
 /**
+ * The saved model of a holdout run: task (class names, threshold, output transform from the loss), model card
+ * (fingerprint of the model input, raw feature statistics of the training split, metrics, config, privacy),
+ * history and the optimizer/trainer state. `fit` and `tensorscript train` both build theirs here, so code and
+ * CLI save the same files.
+ */
+export function savedModelOf(input: {
+  source: Source;
+  preprocessor: Preprocessor;
+  /** The training split's model input (fingerprinted in the card). */
+  trainX: Tensor;
+  fit: TrainedModel;
+  loss: LossConfig;
+  threshold: number;
+  metrics: Record<string, number>;
+  runConfig: JsonValue;
+}): SavedModel {
+  const { source: src, fit } = input;
+  const task: TaskInfo = {
+    task: src.task,
+    classes: src.classes,
+    targetKind: targetKind(input.loss),
+    outputTransform: outputTransform(input.loss),
+    threshold: input.threshold,
+  };
+  const card = makeCard({
+    x: {
+      data: Float32Array.from(input.trainX.toTypedArray() as ArrayLike<number>),
+      shape: input.trainX.shape,
+    },
+    features: src.rawStats(src.split.train),
+    metrics: input.metrics,
+    config: input.runConfig,
+    ...(fit.privacy === undefined ? {} : { privacy: { ...fit.privacy } }),
+  });
+  // A training loop that returns its callbacks but no snapshot (the CLI's) is snapshotted here: nothing since
+  // its fit has drawn from the generators (prediction and evaluation run in eval mode).
+  const trainingState =
+    fit.trainingState ??
+    (fit.callbacks === undefined
+      ? null
+      : snapshotTraining(fit.trainer, fit.callbacks, fit.history.epoch.length));
+  return new SavedModel({
+    model: fit.model,
+    preprocessor: input.preprocessor,
+    task,
+    card,
+    runConfig: input.runConfig,
+    history: fit.history.toJSON() as unknown as JsonValue,
+    trainingState,
+  });
+}
+
+/**
  * Trains on a loaded source's training split (preprocessing fitted on it alone) and scores the test split:
  * the holdout run of `fit` and of `tensorscript train`.
  */
-export async function fitSource(src: Source, opts: FitOptions): Promise<FitResult> {
+export async function fitSource(
+  src: Source,
+  opts: FitOptions,
+  train: TrainFn = (x, y, run) => trainModel(opts, x, y, run),
+): Promise<FitResult> {
   checkSource(src, opts.loss);
   const seed = opts.seed ?? 0;
   const kind = targetKind(opts.loss);
@@ -322,39 +394,25 @@ export async function fitSource(src: Source, opts: FitOptions): Promise<FitResul
   const testX = src.x(pre, testRows);
   const testY = targetTensor(src.y, testRows, kind, nClasses);
   try {
-    const fit = await trainModel(opts, trainX, trainY, {
+    const fit = await train(trainX, trainY, {
       seed,
       ...(opts.progress === undefined ? {} : { progress: opts.progress }),
     });
-    const task: TaskInfo = {
-      task: src.task,
-      classes: src.classes,
-      targetKind: kind,
-      outputTransform: outputTransform(opts.loss),
-      threshold: ev.threshold,
-    };
     const yTest = Array.from(testRows, (i) => src.y[i]!);
     const evalStart = performance.now();
     const outputs = predictOutputs(fit.trainer, testX, opts, src);
     const evalSeconds = (performance.now() - evalStart) / 1000;
     const metrics = scoreOutputs(src.task, src.classes, yTest, outputs, ev.threshold);
     metrics.loss = fit.trainer.evaluate(testX, testY, { batchSize: ev.batchSize }).loss!;
-    const runConfig = opts.runConfig ?? runConfigOf(opts, fit.model);
-    const card = makeCard({
-      x: { data: Float32Array.from(trainX.toTypedArray() as ArrayLike<number>), shape: trainX.shape },
-      features: src.rawStats(src.split.train),
-      metrics,
-      config: runConfig,
-    });
-    const history = fit.history.toJSON() as unknown as JsonValue;
-    const model = new SavedModel({
-      model: fit.model,
+    const model = savedModelOf({
+      source: src,
       preprocessor: pre,
-      task,
-      card,
-      runConfig,
-      history,
-      trainingState: fit.trainingState ?? null,
+      trainX,
+      fit,
+      loss: opts.loss,
+      threshold: ev.threshold,
+      metrics,
+      runConfig: opts.runConfig ?? runConfigOf(opts, fit.model),
     });
     return {
       model,

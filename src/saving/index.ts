@@ -17,7 +17,9 @@ export {
   fit,
   fitSource,
   predictOutputs,
+  savedModelOf,
   type TrainedModel,
+  type TrainFn,
   type TrainingSpec,
   trainModel,
 } from './fit.ts';
@@ -45,6 +47,8 @@ export {
 } from './saved-model.ts';
 export { scoreOutputs } from './scores.ts';
 export {
+  assertFiniteFeatures,
+  badNumbersNote,
   type CsvData,
   crossValidationFolds,
   csvColumns,
@@ -54,6 +58,7 @@ export {
   loadData,
   type MnistData,
   type NormalizeSpec,
+  type RawRows,
   readTable,
   type Source,
   type SpamAssassinData,

@@ -377,7 +377,17 @@ async function readTable(path: string, opts: { badNumbers?: 'error' | 'missing' 
 }
 
 /** Refuses +-Infinity in feature columns, naming the file, column and data row (before any scaling). */
-function assertFiniteFeatures(table: Table, columns: readonly string[], path: string): void {
+/** '; N bad numeric cells made missing and imputed (col: n, ...)' for a description, or '' when none. */
+export function badNumbersNote(bad: Record<string, number>): string {
+  const n = Object.values(bad).reduce((a, b) => a + b, 0);
+  if (n === 0) return '';
+  const per = Object.entries(bad)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(', ');
+  return `; ${n} bad numeric cell${n === 1 ? '' : 's'} made missing and imputed (${per})`;
+}
+
+export function assertFiniteFeatures(table: Table, columns: readonly string[], path: string): void {
   for (const c of columns) {
     const col = table.data[c]!;
     if (!(col instanceof Float64Array)) continue;
@@ -476,16 +486,7 @@ async function csvSource(d: CsvData, seed: number, loss: LossConfig): Promise<So
   let table = await readTable(d.path, { badNumbers: d.badNumbers ?? 'error' });
   const bad = table.badNumbers ?? {};
   if (d.limit !== undefined && d.limit < table.length) table = selectRows(table, range(0, d.limit));
-  const badCount = Object.values(bad).reduce((a, b) => a + b, 0);
-  const badNote =
-    badCount === 0
-      ? ''
-      : `; ${badCount} bad numeric cell${badCount === 1 ? '' : 's'} made missing and imputed (${Object.entries(
-          bad,
-        )
-          .map(([k, v]) => `${k}: ${v}`)
-          .join(', ')})`;
-  return tabularSource(table, d, d.path, seed, loss, badNote);
+  return tabularSource(table, d, d.path, seed, loss, badNumbersNote(bad));
 }
 
 /** A table's rows with a label column: csv/json files and in-memory tables alike. */

@@ -729,10 +729,22 @@ export class Trainer {
     try {
       for (const cb of callbacks) await cb.onTrainBegin({});
       if (resumeState !== null) {
+        // Matched by class name and order among callbacks of that class, not by position: a run resumed with
+        // one callback more or less (a TensorBoard logger, a progress bar) still gets every state back.
         const saved = resumeState.callbacks;
-        callbacks.forEach((cb, i) => {
+        const seen = new Map<string, number>();
+        callbacks.forEach((cb) => {
+          const name = cb.constructor.name;
+          const k = seen.get(name) ?? 0;
+          seen.set(name, k + 1);
+          let i = -1;
+          for (let j = 0, n = 0; j < saved.length; j++)
+            if (saved[j]!.name === name && n++ === k) {
+              i = j;
+              break;
+            }
           const s = saved[i];
-          if (s === undefined || s.name !== cb.constructor.name) return;
+          if (s === undefined) return;
           if (s.state !== null) cb.setState(s.state);
           const prefix = `${i}.`;
           const mine = Object.entries(resumeTensors).filter(([k]) => k.startsWith(prefix));
