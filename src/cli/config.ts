@@ -341,6 +341,23 @@ function keysAt(schema: z.ZodType, raw: unknown, path: readonly PropertyKey[]): 
   }
 }
 
+/** The raw config value at a schema issue's path (undefined where it runs out). */
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let v = raw;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return v;
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
+
 function issueText(issue: z.core.$ZodIssue, raw: unknown): string {
   const where = fmtPath(issue.path);
   switch (issue.code) {
@@ -355,10 +372,23 @@ function issueText(issue: z.core.$ZodIssue, raw: unknown): string {
     }
     case 'invalid_type':
       return `${where}: ${issue.message.replace(/^Invalid input: /, '').replace('received undefined', 'missing')}`;
-    case 'invalid_union':
+    case 'invalid_union': {
       if ('discriminator' in issue && issue.discriminator !== undefined)
         return `${where}: ${issue.message.replace('Invalid discriminator value. ', '')}`;
+      // zod's own text is "Invalid input" (`loss: 42`): say which forms the value may take, or, when it
+      // has the right type for one form, what is wrong inside that form.
+      const branches = (issue as { errors?: z.core.$ZodIssue[][] }).errors ?? [];
+      const wrongType = (b: z.core.$ZodIssue[]) =>
+        b.length === 1 && b[0]!.code === 'invalid_type' && b[0]!.path.length === 0;
+      const fitting = branches.find((b) => !wrongType(b));
+      if (fitting !== undefined)
+        return fitting.map((i) => issueText({ ...i, path: [...issue.path, ...i.path] }, raw)).join('\n');
+      if (branches.length > 0) {
+        const expected = [...new Set(branches.map((b) => (b[0] as { expected?: string }).expected ?? '?'))];
+        return `${where}: expected ${expected.join(' or ')}, got ${describeValue(valueAt(raw, issue.path))}`;
+      }
       return `${where}: ${issue.message}`;
+    }
     default:
       return `${where}: ${issue.message.replace(/^Invalid input: /, '')}`;
   }

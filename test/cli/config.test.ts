@@ -81,6 +81,26 @@ describe('run config validation', () => {
     assert.match(p[0]!, /^config\.data\.source: Expected 'mnist' \| 'csv'/);
   });
 
+  it('a value of the wrong type for a key with several forms says which forms (loss: 42 was "Invalid input")', () => {
+    for (const [loss, got] of [
+      [42, 'number 42'],
+      [[1], 'an array'],
+      [null, 'null'],
+    ] as const) {
+      const raw = base();
+      raw.loss = loss;
+      assert.deepEqual(problems(raw), [`config.loss: expected string or object, got ${got}`]);
+    }
+    // the object form with a problem inside names that problem, not the union
+    const raw = base();
+    raw.loss = { name: 'bceWithLogits', posWeightt: 2 };
+    const p = problems(raw);
+    assert.ok(
+      p.some((s) => s.startsWith('config.loss.posWeightt: unknown key')),
+      p.join('\n'),
+    );
+  });
+
   it('checks names against the registries: loss, optimizer options, metrics', () => {
     const raw = base();
     raw.loss = 'crossEntropyy';
