@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { fail, TensorScriptError } from '../core/errors.ts';
+import { readFailure } from './read-errors.ts';
 import {
   type Column,
   type ColumnType,
@@ -335,8 +336,7 @@ async function* chunksImpl(path: string, opts: CsvOptions, op: string): AsyncGen
       }
       fail(op, `${path} line ${line}${col}: ${e.message} (${e.code})`);
     }
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') fail(op, `${path}: no such file`);
-    throw e;
+    readFailure(op, path, e);
   } finally {
     source.destroy();
   }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { fail } from '../core/errors.ts';
+import { readFailure } from './read-errors.ts';
 
 export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
@@ -26,8 +27,7 @@ export async function readIdx(path: string): Promise<IdxArray> {
   try {
     bytes = await readFile(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') fail('readIdx', `${path}: no such file`);
-    throw e;
+    readFailure('readIdx', path, e);
   }
   return parseIdx(bytes, path);
 }

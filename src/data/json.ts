@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { fail, TensorScriptError } from '../core/errors.ts';
+import { readFailure } from './read-errors.ts';
 import { type Column, type ColumnType, makeTable, type Row, type Table } from './table.ts';
 import { DEFAULT_MISSING, parseNumber } from './values.ts';
 
@@ -130,8 +131,7 @@ async function* jsonlRecords(
     }
   } catch (e) {
     if (e instanceof TensorScriptError) throw e;
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') fail(op, `${path}: no such file`);
-    throw e;
+    readFailure(op, path, e);
   } finally {
     lines.close();
     stream.destroy();
@@ -204,8 +204,7 @@ async function readText(path: string, op: string): Promise<string> {
   try {
     return (await readFile(path, 'utf8')).replace(/^\uFEFF/, '');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') fail(op, `${path}: no such file`);
-    throw e;
+    return readFailure(op, path, e);
   }
 }
 
