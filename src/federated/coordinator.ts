@@ -5,9 +5,11 @@
  * weighted by sample count (FedAvg, McMahan et al. 2017; FedProx when proximalMu > 0). With secure
  * aggregation it only ever sees masked vectors and their sum (secure-agg.ts).
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { check } from '../core/errors.ts';
+import { check, fail } from '../core/errors.ts';
 import { checkOptionKeys, optionKeys } from '../core/options.ts';
 import { Generator } from '../core/rng.ts';
 import { type AnyModule, moduleToConfig } from '../nn/module.ts';
@@ -41,6 +43,11 @@ export interface CoordinatorOptions {
   seed?: number;
   /** Called on protocol events (tests kill clients on 'task'). */
   onEvent?: (e: CoordinatorEvent) => void;
+  /**
+   * Serve HTTPS with this PEM certificate and key. Clients must trust the certificate: a public CA's, or
+   * NODE_EXTRA_CA_CERTS=<cert.pem> for a private one (node's fetch reads it).
+   */
+  tls?: { certFile: string; keyFile: string };
 }
 const KEYS = optionKeys<CoordinatorOptions>({
   rounds: true,
@@ -55,6 +62,7 @@ const KEYS = optionKeys<CoordinatorOptions>({
   secureAggregation: true,
   seed: true,
   onEvent: true,
+  tls: true,
 });
 
 export type CoordinatorEvent =
@@ -97,7 +105,8 @@ export class Coordinator {
   private state: RoundState | null = null;
   private done = false;
   private readonly gen: Generator;
-  private readonly opts: Required<Omit<CoordinatorOptions, 'onEvent'>> & Pick<CoordinatorOptions, 'onEvent'>;
+  private readonly opts: Required<Omit<CoordinatorOptions, 'onEvent' | 'tls'>> &
+    Pick<CoordinatorOptions, 'onEvent' | 'tls'>;
 
   constructor(
     readonly model: AnyModule,
@@ -120,14 +129,33 @@ export class Coordinator {
 
   /** Listens (127.0.0.1 and a free port by default); returns the URL clients connect to. */
   async start(host = '127.0.0.1', port = 0): Promise<string> {
-    this.server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((e: unknown) =>
         reply(res, 400, { error: String((e as Error).message ?? e) }),
       );
-    });
+    };
+    const tls = this.opts.tls;
+    const read = (what: string, f: string) => {
+      try {
+        return readFileSync(f);
+      } catch (e) {
+        return fail(
+          'federated.Coordinator',
+          `tls.${what}: cannot read ${f}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+        );
+      }
+    };
+    this.server =
+      tls === undefined
+        ? createServer(handler)
+        : createHttpsServer(
+            { cert: read('certFile', tls.certFile), key: read('keyFile', tls.keyFile) },
+            handler,
+          );
     await new Promise<void>((r) => this.server!.listen(port, host, r));
     const a = this.server.address() as AddressInfo;
-    return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+    const scheme = tls === undefined ? 'http' : 'https';
+    return `${scheme}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
   }
 
   async close(): Promise<void> {
