@@ -32,6 +32,7 @@ export type { KernelName, KernelSignatures } from './kernels/signatures.ts';
 export type { UnaryOpDef, UnaryOpName } from './kernels/unary-ops.ts';
 export * as metrics from './metrics/index.ts';
 export * as models from './models/index.ts';
+export * as monitor from './monitor/index.ts';
 export * as native from './native/index.ts';
 export * as nn from './nn/index.ts';
 export * as onnx from './onnx/index.ts';

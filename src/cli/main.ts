@@ -82,6 +82,9 @@ Options:
   --cors <origin>        allow this CORS origin (repeatable; CORS is off by default)
   --tls-cert <file>      serve HTTPS with this PEM certificate (chain); needs --tls-key
   --tls-key <file>       the certificate's PEM private key
+  --drift <file.json>    drift thresholds (psi, ksPValue, ksStatistic, chi2PValue, cramersV, minSamples,
+                         window, baseline); the report is at GET /v1/models/<name>/drift and in /metrics
+  --no-drift             turn drift monitoring off
   -h, --help             this help`,
   train: `Usage: tensorscript train <config.yaml|config.json> [options]
 
@@ -297,9 +300,25 @@ async function cmdServe(args: string[], io: CliIO): Promise<number> {
     cors: { type: 'string', multiple: true },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
+    drift: { type: 'string' },
+    'no-drift': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return help('serve', io);
+  if (values.drift !== undefined && values['no-drift'] === true)
+    return usageError('serve', '--drift and --no-drift exclude each other', io);
+  let drift: Partial<ts.monitor.DriftThresholds> | false | undefined =
+    values['no-drift'] === true ? false : undefined;
+  if (values.drift !== undefined) {
+    const file = values.drift;
+    try {
+      drift = JSON.parse(readFileSync(file, 'utf8')) as Partial<ts.monitor.DriftThresholds>;
+    } catch (e) {
+      return usageError('serve', `--drift ${file}: ${(e as Error).message}`, io);
+    }
+    // Checked here too, so a bad key fails before the checkpoints load.
+    ts.monitor.driftThresholds(drift);
+  }
   const certFile = values['tls-cert'];
   const keyFile = values['tls-key'];
   if ((certFile === undefined) !== (keyFile === undefined))
@@ -325,6 +344,7 @@ async function cmdServe(args: string[], io: CliIO): Promise<number> {
     apiKeys: apiKeys.length > 0 ? apiKeys : undefined,
     corsOrigins: values.cors,
     ...(certFile !== undefined && keyFile !== undefined ? { tls: { certFile, keyFile } } : {}),
+    ...(drift === undefined ? {} : { drift }),
   });
   io.out(`serving ${models.map((m) => `${m.name}:${m.version}`).join(', ')} at ${server.url}\n`);
   await new Promise<void>((resolve) => {

@@ -4,6 +4,8 @@
  * loader (built on the public API) implements this interface; tests use small models written against it.
  */
 
+import type { ReferenceInput } from '../monitor/reference.ts';
+
 /** Open Inference Protocol tensor datatypes this server accepts and returns. */
 export type Datatype = 'FP32' | 'FP64' | 'INT32' | 'BOOL' | 'BYTES';
 
@@ -74,6 +76,12 @@ export interface ServedModel {
   predictRecords?(records: readonly unknown[]): Promise<RecordPrediction[]>;
   /** The records `predictRecords` reads; when given, the server validates each one before queueing it. */
   readonly records?: RecordSchema;
+  /**
+   * Statistics of the raw training features (the model card's), which the server's drift monitor compares
+   * live v1 records with (numeric ones may carry quantiles: ts.monitor.driftReference); absent: only the
+   * prediction distribution is monitored.
+   */
+  readonly trainingStats?: Readonly<Record<string, ReferenceInput>>;
   /** Frees the model's resources once the server stops routing requests to it. */
   dispose?(): Promise<void>;
 }

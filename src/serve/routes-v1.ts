@@ -102,6 +102,7 @@ export function registerV1(app: FastifyInstance, ctx: RouteContext): void {
     try {
       const preds = await entry.recordBatcher.submit(instances, instances.length, ctx.requestTimeoutMs);
       checkPredictions('predict', preds);
+      ctx.drift?.observe(entry.model, instances, preds);
       return { model_name: req.params.name, model_version: entry.version, predictions: preds };
     } finally {
       release();

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { DriftMonitors } from '../monitor/serve-drift.ts';
 import { binaryOf, decodeBinary, encodeBinary, HEADER_LENGTH, sliceBinary } from './binary.ts';
 import { badRequest } from './errors.ts';
 import type { TensorMap, TensorSpec } from './model.ts';
@@ -17,6 +18,8 @@ export interface RouteContext {
   /** Takes a slot of the concurrency limit or throws 503; call the returned function when done. */
   admit(op: string): () => void;
   isClosing(): boolean;
+  /** Drift monitoring of v1 records and predictions; absent when turned off (ServerOptions.drift false). */
+  readonly drift?: DriftMonitors;
 }
 
 type Params = { name: string; version?: string };

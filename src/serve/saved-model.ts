@@ -66,6 +66,7 @@ export function servedModelFromSaved(m: SavedModel, opts: { name: string; versio
     inputs: [input],
     outputs,
     records: recordSchema(m),
+    trainingStats: m.card.data.features,
     async infer(inputs: TensorMap): Promise<TensorMap> {
       const v = inputs.input;
       if (v === undefined) throw new ServeError('infer', 400, "missing input 'input'");

@@ -9,6 +9,8 @@ import type {
   FastifyServerOptions,
 } from 'fastify';
 import { fail } from '../core/errors.ts';
+import type { DriftThresholds } from '../monitor/drift.ts';
+import { DriftMonitors, registerDriftRoute } from '../monitor/serve-drift.ts';
 import { apiKeyChecker } from './auth.ts';
 import type { BatchingOptions } from './batcher.ts';
 import { registerBinaryBodies } from './binary.ts';
@@ -51,6 +53,12 @@ export interface ServerOptions {
   shutdownTimeoutMs?: number;
   /** Serve HTTPS with this PEM certificate (chain) and private key instead of plain HTTP (docs/privacy.md). */
   tls?: TlsOptions;
+  /**
+   * Drift monitoring of v1 records and predictions against each model's training statistics: thresholds
+   * (src/monitor/drift.ts: psi, ksPValue, ksStatistic, chi2PValue, cramersV, minSamples, window, baseline),
+   * or false to turn it off. On by default.
+   */
+  drift?: Partial<DriftThresholds> | false;
 }
 
 export interface TlsOptions {
@@ -170,6 +178,9 @@ export async function createServer(options: ServerOptions = {}): Promise<Inferen
   const connectionTimeoutMs = requestTimeoutMs + 5_000;
   const metrics =
     options.metrics === false ? undefined : new ServerMetrics({ processMetrics: options.processMetrics });
+  // Before the repository: bad thresholds fail createServer before anything is built.
+  const drift =
+    options.drift === false ? undefined : new DriftMonitors(options.drift ?? {}, metrics?.registry);
   const repository = new ModelRepository(options.batching ?? {}, metrics);
   const checkKey =
     options.apiKeys !== undefined && options.apiKeys.length > 0 ? apiKeyChecker(options.apiKeys) : undefined;
@@ -233,6 +244,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Inferen
     requestTimeoutMs,
     maxImagePixels,
     isClosing: () => closing,
+    ...(drift === undefined ? {} : { drift }),
     admit(op) {
       if (inFlight >= maxInFlight) {
         throw new ServeError(
@@ -321,6 +333,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Inferen
 
   registerV2(app, ctx);
   registerV1(app, ctx);
+  if (drift !== undefined) registerDriftRoute(app, ctx, drift);
 
   for (const m of options.models ?? []) await repository.add(m);
 
