@@ -334,6 +334,15 @@ export async function runTraining(config: RunConfig, opts: TrainRunOptions = {})
   const metrics = scoreOutputs(src.task, src.classes, yTest, o, threshold);
   const testY = targetTensor(src.y, testRows, kind, nClasses);
   metrics.loss = fit.trainer.evaluate(testX, testY, { batchSize: config.evaluation.batchSize }).loss!;
+  // Finite weights can still be diverged ones: a last step that blew them up to 1e20 leaves the test loss
+  // overflowing. Such a model is not saved (nor reported as a result with a null loss).
+  if (!Number.isFinite(metrics.loss))
+    throw new ts.train.TrainingDivergedError(
+      `the test loss is ${metrics.loss} after ${fit.history.epoch.length} epochs: training diverged (the weights reach ${maxAbsWeight(fit.model).toPrecision(3)}); no checkpoint written. Lower the learning rate or clip gradients`,
+      fit.history.epoch.length - 1,
+      null,
+      fit.history,
+    );
   // The saved model as ts.saving.fit builds it (task, card with the raw feature statistics, optimizer and
   // trainer state), with the run config as run.json: code and CLI save the same files.
   ts.saving
@@ -400,6 +409,16 @@ export async function runTraining(config: RunConfig, opts: TrainRunOptions = {})
   );
   log(`[${config.name}] training: ${fit.seconds.toFixed(1)} s, ${Math.round(samplesPerSec)} samples/s`);
   return { outDir, checkpointDir, reportDir, metrics, samplesPerSec, folds, history: fit.history };
+}
+
+/** The largest |weight| of a model, for the divergence message. */
+function maxAbsWeight(model: ts.nn.AnyModule): number {
+  let m = 0;
+  for (const p of model.parameters()) {
+    const d = p.toTypedArray() as ArrayLike<number>;
+    for (let i = 0; i < d.length; i++) if (!(Math.abs(d[i]!) <= m)) m = Math.abs(d[i]!);
+  }
+  return m;
 }
 
 /** The one machine-readable line every workflow ends with. */
