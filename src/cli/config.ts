@@ -409,7 +409,8 @@ function modelProblems(node: unknown, path: (string | number)[]): string[] {
     if (inner.length > 0) return inner;
   }
   try {
-    ts.nn.moduleFromConfig(n as ts.nn.ModuleConfig);
+    // 'auto' sizes follow from the data at training time; 1 stands in for them here.
+    ts.nn.moduleFromConfig(ts.saving.withPlaceholderSizes(n) as ts.nn.ModuleConfig);
     return [];
   } catch (e) {
     return [`${fmtPath(path)}: ${(e as Error).message}`];

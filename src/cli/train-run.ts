@@ -91,10 +91,22 @@ export async function fitModel(
   config: RunConfig,
   x: ts.Tensor,
   y: ts.Tensor,
-  opts: { seed: number; progress?: ts.train.ProgressStream; verbose?: 0 | 1 | 2; tensorboardDir?: string },
+  opts: {
+    seed: number;
+    progress?: ts.train.ProgressStream;
+    verbose?: 0 | 1 | 2;
+    tensorboardDir?: string;
+    /** Classes of the task, for an 'auto' outFeatures. */
+    nClasses?: number;
+  },
 ): Promise<FitResult> {
   ts.manualSeed(opts.seed);
-  const model = ts.nn.moduleFromConfig(config.model as ts.nn.ModuleConfig);
+  // 'auto' layer sizes are filled from the data (ts.saving.buildModel), as saving.fit does.
+  const model = ts.saving.buildModel(
+    config.model as ts.nn.ModuleConfig,
+    x,
+    ts.saving.targetWidth(y, opts.nClasses ?? 0),
+  );
   if (config.privacy !== undefined) return fitPrivate(config, model, x, y, opts);
   const { name, ...optOptions } = config.optimizer;
   const trainer = ts.train.compile(model as unknown as ts.train.TrainableModule, {
@@ -135,7 +147,14 @@ async function fitPrivate(
   model: ts.nn.AnyModule,
   x: ts.Tensor,
   y: ts.Tensor,
-  opts: { seed: number; progress?: ts.train.ProgressStream; verbose?: 0 | 1 | 2; tensorboardDir?: string },
+  opts: {
+    seed: number;
+    progress?: ts.train.ProgressStream;
+    verbose?: 0 | 1 | 2;
+    tensorboardDir?: string;
+    /** Classes of the task, for an 'auto' outFeatures. */
+    nClasses?: number;
+  },
 ): Promise<FitResult> {
   const p = config.privacy!;
   const t = config.training;
@@ -290,7 +309,7 @@ export async function runTraining(config: RunConfig, opts: TrainRunOptions = {})
       const pre = src.fit(f.train);
       const tr = xy(pre, f.train);
       const te = src.x(pre, f.test);
-      const fit = await fitModel(config, tr.x, tr.y, { seed: config.seed + k });
+      const fit = await fitModel(config, tr.x, tr.y, { seed: config.seed + k, nClasses });
       const o = predictOutputs(fit.trainer, te, config, src.task);
       const m = scoreOutputs(
         src.task,
@@ -315,6 +334,7 @@ export async function runTraining(config: RunConfig, opts: TrainRunOptions = {})
   const train = xy(pre, src.split.train);
   const testX = src.x(pre, src.split.test);
   const fit = await fitModel(config, train.x, train.y, {
+    nClasses,
     seed: config.seed,
     progress,
     tensorboardDir: join(outDir, 'tensorboard'),

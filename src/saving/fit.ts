@@ -9,13 +9,7 @@ import { TensorScriptError } from '../core/errors.ts';
 import { checkOptionKeys } from '../core/options.ts';
 import { manualSeed } from '../core/rng.ts';
 import type { Preprocessor } from '../data/preprocess/records.ts';
-import {
-  type AnyModule,
-  type JsonValue,
-  type ModuleConfig,
-  moduleFromConfig,
-  moduleToConfig,
-} from '../nn/module.ts';
+import { type AnyModule, type JsonValue, type ModuleConfig, moduleToConfig } from '../nn/module.ts';
 import type { NamedOptimizerOptions, Optimizer } from '../optim/index.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { Callback } from '../train/callback.ts';
@@ -32,6 +26,7 @@ import {
   type Trainer,
   type FitOptions as TrainerFitOptions,
 } from '../train/trainer.ts';
+import { buildModel, targetWidth } from './auto-sizes.ts';
 import { type CardPrivacy, makeCard } from './card.ts';
 import { resolveSavedModel } from './load.ts';
 import { SavedModel, type TaskInfo } from './saved-model.ts';
@@ -194,7 +189,7 @@ export interface TrainedModel {
 export type TrainFn = (
   x: Tensor,
   y: Tensor,
-  run: { seed: number; progress?: ProgressStream },
+  run: { seed: number; progress?: ProgressStream; nClasses?: number },
 ) => Promise<TrainedModel>;
 
 /** The directory a resume reads: a saved model's current version directory, or a training checkpoint. */
@@ -240,10 +235,13 @@ export async function trainModel(
   opts: FitOptions,
   x: Tensor,
   y: Tensor,
-  run: { seed: number; progress?: ProgressStream },
+  run: { seed: number; progress?: ProgressStream; nClasses?: number },
 ): Promise<TrainedModel> {
   manualSeed(run.seed);
-  const model = isModuleConfig(opts.model) ? moduleFromConfig(opts.model) : opts.model;
+  // 'auto' layer sizes (inFeatures, outFeatures...) are filled from the data here.
+  const model = isModuleConfig(opts.model)
+    ? buildModel(opts.model, x, targetWidth(y, run.nClasses ?? 0))
+    : opts.model;
   const t = trainingDefaults(opts.training);
   const trainer = compile(model as unknown as TrainableModule, {
     optimizer: opts.optimizer,
@@ -396,6 +394,7 @@ export async function fitSource(
   try {
     const fit = await train(trainX, trainY, {
       seed,
+      nClasses,
       ...(opts.progress === undefined ? {} : { progress: opts.progress }),
     });
     const yTest = Array.from(testRows, (i) => src.y[i]!);

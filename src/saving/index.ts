@@ -1,4 +1,5 @@
 // Public API of the saved model: build one from trained parts, save it crash-safely, load it (v1 or v0).
+export { buildModel, targetWidth, withPlaceholderSizes } from './auto-sizes.ts';
 export {
   type CardPrivacy,
   type FeatureStats,
