@@ -14,6 +14,7 @@ export { checkOptions, type OptionSpec, type OptionSpecs } from './core/options.
 export { closestName, didYouMean, normaliseName, Registry } from './core/registry.ts';
 export { defaultGenerator, Generator, manualSeed } from './core/rng.ts';
 export * as data from './data/index.ts';
+export * as explain from './explain/index.ts';
 export * as federated from './federated/index.ts';
 export * as io from './io/index.ts';
 export type { Backend } from './kernels/backend.ts';
