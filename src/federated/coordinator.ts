@@ -83,6 +83,8 @@ interface ClientInfo {
   id: string;
   numSamples: number;
   publicKey?: string;
+  /** When it last polled: clients silent for longer than a round deadline are not sampled. */
+  lastSeen: number;
 }
 
 interface RoundState {
@@ -177,7 +179,9 @@ export class Coordinator {
   }
 
   private async runRound(round: number): Promise<void> {
-    const all = [...this.clients.values()];
+    // A client that stopped polling (crashed, disconnected) is left out until it polls again.
+    const now = Date.now();
+    const all = [...this.clients.values()].filter((c) => now - c.lastSeen <= this.opts.roundTimeoutMs);
     const k = Math.min(this.opts.clientsPerRound, all.length);
     for (let i = all.length - 1; i > 0; i--) {
       const j = this.gen.int(0, i + 1);
@@ -250,6 +254,8 @@ export class Coordinator {
 
   private task(id: string): Task {
     if (this.done) return { state: 'done' };
+    const seen = this.clients.get(id);
+    if (seen !== undefined) seen.lastSeen = Date.now();
     const st = this.state;
     if (st === null) return { state: 'wait' };
     const me = st.cohort.find((c) => c.id === id);
@@ -298,7 +304,7 @@ export class Coordinator {
           () => 'secure aggregation needs a publicKey',
         );
       const id = `c${String(this.clients.size).padStart(4, '0')}`;
-      const info: ClientInfo = { id, numSamples: body.numSamples };
+      const info: ClientInfo = { id, numSamples: body.numSamples, lastSeen: Date.now() };
       if (body.publicKey !== undefined) info.publicKey = body.publicKey;
       this.clients.set(id, info);
       this.opts.onEvent?.({ type: 'register', client: id });
@@ -318,6 +324,7 @@ export class Coordinator {
       )
         return reply(res, 409, { error: `round ${b.round} is not accepting updates from ${b.id}` });
       st.updates.set(b.id, b.data);
+      this.clients.get(b.id)!.lastSeen = Date.now();
       this.opts.onEvent?.({ type: 'update', client: b.id, round: b.round });
       return reply(res, 200, { ok: true });
     }

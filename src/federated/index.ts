@@ -20,4 +20,5 @@ export {
   type SecAggKeys,
   unmaskSum,
 } from './secure-agg.ts';
+export { type SimulateOptions, type SimulationResult, simulate } from './simulate.ts';
 export { flatWeights, setFlatWeights } from './wire.ts';
