@@ -3,9 +3,47 @@
  * brotli-compressed Chromium that the package unpacks to the temp dir on first use), so the tests need no
  * system browser. Missing or unusable, it fails naming the package rather than skipping.
  */
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const require = createRequire(import.meta.url);
+
+/**
+ * Several browser test files run at once (--test-concurrency), each in its own process. @sparticuz/chromium
+ * unpacks to /tmp/chromium and returns it as soon as the path exists, so a second process could launch a binary
+ * the first is still writing. A lock directory (mkdir is atomic) makes the first unpack finish before anyone
+ * else asks; a lock older than LOCK_STALE_MS is left over from a killed run and is taken over.
+ */
+const LOCK = join(tmpdir(), 'tensorscript-chromium.lock');
+const LOCK_STALE_MS = 5 * 60_000;
+
+async function withUnpackLock<T>(fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 2 * LOCK_STALE_MS;
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let age = 0;
+      try {
+        age = Date.now() - statSync(LOCK).mtimeMs;
+      } catch {
+        continue; // released between mkdir and stat
+      }
+      if (age > LOCK_STALE_MS) rmSync(LOCK, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`[chromium] ${LOCK} is held for too long; remove it`);
+      else await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
+}
 
 export async function chromiumPath(): Promise<string> {
   let mod: { default: { executablePath(): Promise<string> } };
@@ -16,7 +54,7 @@ export async function chromiumPath(): Promise<string> {
       `[chromium] the devDependency @sparticuz/chromium is missing (${(e as Error).message}): run npm ci`,
     );
   }
-  return mod.default.executablePath();
+  return withUnpackLock(() => mod.default.executablePath());
 }
 
 /**
