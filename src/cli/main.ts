@@ -94,7 +94,9 @@ writes <out>/report (report.json, report.html, charts) and prints one JSON resul
 
 Options:
   --out <dir>        output directory (default: the config's output, else runs/<name>)
-  --epochs <n>       override training.epochs
+  --epochs <n>       override training.epochs (the total when resuming)
+  --resume <dir>     continue the run a checkpoint ended (a run dir or its checkpoint/; optimizer,
+                     RNG and callback states come from it), bit for bit an uninterrupted run
   --quiet            no progress bar
   -h, --help         this help`,
   evaluate: `Usage: tensorscript evaluate <checkpoint> [options]
@@ -139,6 +141,7 @@ async function cmdTrain(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseFlags(args, {
     out: { type: 'string' },
     epochs: { type: 'string' },
+    resume: { type: 'string' },
     quiet: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -154,6 +157,7 @@ async function cmdTrain(args: string[], io: CliIO): Promise<number> {
     outDir: values.out,
     log,
     progress: values.quiet ? undefined : process.stdout,
+    ...(values.resume === undefined ? {} : { resumeFrom: values.resume }),
   });
   io.out(`${resultLine(config.name, r.metrics, r.samplesPerSec)}\n`);
   return 0;

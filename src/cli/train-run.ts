@@ -26,6 +26,8 @@ export interface TrainRunOptions {
   log?: (line: string) => void;
   /** Progress bar stream (default process.stdout). */
   progress?: ts.train.ProgressStream;
+  /** Continue the run a saved checkpoint ended (its optimizer and trainer state) to training.epochs in all. */
+  resumeFrom?: string;
 }
 
 export interface FitResult {
@@ -98,6 +100,8 @@ export async function fitModel(
     tensorboardDir?: string;
     /** Classes of the task, for an 'auto' outFeatures. */
     nClasses?: number;
+    /** A run checkpoint (saved model) or training checkpoint to continue from. */
+    resumeFrom?: string;
   },
 ): Promise<FitResult> {
   ts.manualSeed(opts.seed);
@@ -131,6 +135,7 @@ export async function fitModel(
   if (t.validationSplit > 0) fitOpts.validationSplit = t.validationSplit;
   if (t.classWeight !== undefined)
     fitOpts.classWeight = Object.fromEntries(Object.entries(t.classWeight).map(([k, v]) => [Number(k), v]));
+  if (opts.resumeFrom !== undefined) fitOpts.resumeFrom = ts.saving.resumeDir(opts.resumeFrom);
   const start = performance.now();
   const history = await trainer.fit(x, y, fitOpts);
   const seconds = (performance.now() - start) / 1000;
@@ -154,8 +159,14 @@ async function fitPrivate(
     tensorboardDir?: string;
     /** Classes of the task, for an 'auto' outFeatures. */
     nClasses?: number;
+    /** A run checkpoint (saved model) or training checkpoint to continue from. */
+    resumeFrom?: string;
   },
 ): Promise<FitResult> {
+  // The accountant's steps and the Poisson loader's state are not in the checkpoint: a resumed DP run would
+  // under-count its privacy loss.
+  if (opts.resumeFrom !== undefined)
+    throw new ts.TensorScriptError('train', '--resume is not available for a DP-SGD run (config.privacy)');
   const p = config.privacy!;
   const t = config.training;
   const { name, ...optOptions } = config.optimizer;
@@ -335,6 +346,7 @@ export async function runTraining(config: RunConfig, opts: TrainRunOptions = {})
   const testX = src.x(pre, src.split.test);
   const fit = await fitModel(config, train.x, train.y, {
     nClasses,
+    ...(opts.resumeFrom === undefined ? {} : { resumeFrom: opts.resumeFrom }),
     seed: config.seed,
     progress,
     tensorboardDir: join(outDir, 'tensorboard'),

@@ -193,7 +193,7 @@ export type TrainFn = (
 ) => Promise<TrainedModel>;
 
 /** The directory a resume reads: a saved model's current version directory, or a training checkpoint. */
-function resumeDir(path: string): string {
+export function resumeDir(path: string): string {
   try {
     return resolveSavedModel(path).dir;
   } catch {

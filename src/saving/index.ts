@@ -18,6 +18,7 @@ export {
   fit,
   fitSource,
   predictOutputs,
+  resumeDir,
   savedModelOf,
   type TrainedModel,
   type TrainFn,
