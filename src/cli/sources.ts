@@ -29,18 +29,26 @@ export function tableExamples(
   columns: readonly string[],
   rows: Int32Array,
 ): ts.ReportExamples {
-  const cols = columns.map((c) => table.data[c]!);
+  // the first EXAMPLE_COLUMNS columns: 16 rows of a 784-pixel table would outweigh the rest of the report
+  const shown = columns.slice(0, EXAMPLE_COLUMNS);
+  const more = columns.length - shown.length;
+  const cols = shown.map((c) => table.data[c]!);
   return {
     kind: 'table',
-    columns,
-    rows: Array.from(rows, (r) =>
-      cols.map((col) => {
+    columns: more > 0 ? [...shown, `… ${more} more`] : shown,
+    rows: Array.from(rows, (r) => {
+      const cells: (number | string | null)[] = cols.map((col) => {
         const v = col[r];
         return v === undefined || (typeof v === 'number' && Number.isNaN(v)) ? null : v;
-      }),
-    ),
+      });
+      if (more > 0) cells.push(null);
+      return cells;
+    }),
   };
 }
+
+/** Feature columns a report's table of misclassified rows shows. */
+export const EXAMPLE_COLUMNS = 24;
 
 /** Planar [N, C, H, W] pixels as the report's image examples; two channels (grey + alpha) show the grey one. */
 export function imageExamples(c: number, h: number, w: number, pixels: Float32Array): ts.ReportExamples {

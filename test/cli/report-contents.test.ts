@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PNG } from 'pngjs';
 import { main } from '../../src/cli/index.ts';
+import { EXAMPLE_COLUMNS, tableExamples } from '../../src/cli/sources.ts';
+import * as ts from '../../src/index.ts';
 
 // Issue 14 item 15 through the CLI: train's and evaluate's reports carry the misclassified examples, the
 // model summary and the time per epoch. Item 4: evaluate --data honours the run config's badNumbers as
@@ -186,4 +188,18 @@ training: { epochs: 2, batchSize: 8 }
     assert.equal(ev.code, 0, ev.err);
     assert.ok(assertThumbnails(readFileSync(join(out, 'evaluation', 'report.html'), 'utf8')) > 0);
   });
+});
+
+it('a wide table shows its first columns in the examples and says how many more there are', () => {
+  const columns = Array.from({ length: 30 }, (_, i) => `f${i}`);
+  const table = ts.data.makeTable(
+    Object.fromEntries(columns.map((c, j) => [c, Float64Array.of(j, Number.NaN)])),
+  );
+  const ex = tableExamples(table, columns, Int32Array.of(1, 0));
+  assert.equal(ex.kind, 'table');
+  if (ex.kind !== 'table') return;
+  assert.deepEqual(ex.columns, [...columns.slice(0, EXAMPLE_COLUMNS), `… ${30 - EXAMPLE_COLUMNS} more`]);
+  assert.equal(ex.rows.length, 2);
+  assert.deepEqual(ex.rows[0], new Array(EXAMPLE_COLUMNS + 1).fill(null)); // NaN is missing
+  assert.deepEqual(ex.rows[1]!.slice(0, 3), [0, 1, 2]);
 });
