@@ -114,7 +114,7 @@ describe('federated averaging over HTTP', { timeout: 120_000 }, () => {
       rounds: 15,
       clientsPerRound: k,
       minClients: k,
-      roundTimeoutMs: 5_000,
+      roundTimeoutMs: 10_000,
       epochs: 2,
       batchSize: 16,
       lr: 0.2,
