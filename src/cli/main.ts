@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import * as ts from '../index.ts';
 import { loadConfig } from './config.ts';
 import { runEvaluate } from './evaluate-run.ts';
+import { runExplain } from './explain-run.ts';
 import { runPredict } from './predict-run.ts';
 import { parseServeTarget, servedModelFromCheckpoint } from './served-checkpoint.ts';
 import { resultLine, runTraining } from './train-run.ts';
@@ -57,6 +58,7 @@ Commands:
   train <config>                 train from a run config (YAML or JSON), save checkpoint and report
   evaluate <checkpoint>          evaluate a checkpoint on its test split or on --data
   predict <checkpoint> <input>   predictions for CSV/JSON/JSONL records, images or text files
+  explain <run> <input>          attributions of a saved model's predictions (PNG, HTML, JSON)
   serve <checkpoint>...          serve checkpoints over HTTP (Open Inference Protocol v2 + v1 predict)
   bench [args...]                run the benchmark suite (bench/run.ts), passing args through
   info                           version, backend, threads, SIMD flavour, Node version, layers
@@ -118,6 +120,18 @@ Writes one prediction per record: the label and class probabilities (or the valu
 Options:
   --out <file>       write predictions here (.json array, .jsonl or .csv; default: JSON Lines on stdout)
   --batch-size <n>   records per forward pass (default 256)
+  -h, --help         this help`,
+  explain: `Usage: tensorscript explain <run|checkpoint> <input> [options]
+
+Explains the predictions of a saved model for the records of <input> (as tensorscript predict reads it;
+the first 16 records): KernelSHAP feature attributions for tabular models, integrated gradients for image
+models (a heat map) and per-token integrated gradients for text models. Writes explanation.json,
+explanation-<i>.png and explanation.html.
+
+Options:
+  --out <dir>        output directory (default <run>/explain/<input name>)
+  --steps <n>        integrated-gradients path steps (default 64)
+  --samples <n>      KernelSHAP coalition budget (default 2048)
   -h, --help         this help`,
   bench: `Usage: tensorscript bench [args...]
 
@@ -195,6 +209,26 @@ async function cmdPredict(args: string[], io: CliIO): Promise<number> {
     write: io.out,
     log: (s) => io.err(`${s}\n`),
   });
+  return 0;
+}
+
+async function cmdExplain(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseFlags(args, {
+    out: { type: 'string' },
+    steps: { type: 'string' },
+    samples: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) return help('explain', io);
+  if (positionals.length !== 2)
+    return usageError('explain', 'expected a run (or checkpoint) and an input', io);
+  const { outDir } = await runExplain(positionals[0]!, positionals[1]!, {
+    out: values.out,
+    steps: positiveIntFlag('--steps', values.steps),
+    samples: positiveIntFlag('--samples', values.samples),
+    log: (s) => io.err(`${s}\n`),
+  });
+  io.out(`${JSON.stringify({ explain: outDir })}\n`);
   return 0;
 }
 
@@ -382,6 +416,8 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
         return await cmdEvaluate(rest, io);
       case 'predict':
         return await cmdPredict(rest, io);
+      case 'explain':
+        return await cmdExplain(rest, io);
       case 'bench':
         return await cmdBench(rest, io);
       case 'serve':

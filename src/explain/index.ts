@@ -11,6 +11,8 @@ export {
   saliency,
   tokenAttributions,
 } from './gradients.ts';
+export { explanationHtml, explanationPng, explanationRows } from './render.ts';
+export { type ExplainOptions, explainSaved, type SavedExplanation, typicalRecord } from './saved.ts';
 export {
   type FeatureImportance,
   type KernelShapOptions,

@@ -82,6 +82,11 @@ export interface ServedModel {
    * prediction distribution is monitored.
    */
   readonly trainingStats?: Readonly<Record<string, ReferenceInput>>;
+  /**
+   * One explanation per raw record (feature attributions; ts.explain.explainSaved for saved models), for
+   * `POST /v1/models/{name}/explain`. Should throw a `ServeError` with status 400 for a record it cannot read.
+   */
+  explainRecords?(records: readonly unknown[]): Promise<unknown[]>;
   /** Frees the model's resources once the server stops routing requests to it. */
   dispose?(): Promise<void>;
 }

@@ -5,6 +5,7 @@
  */
 import { noGrad } from '../autograd/node.ts';
 import type { PredictRecord, TabularPreprocessor } from '../data/preprocess/records.ts';
+import { explainSaved } from '../explain/saved.ts';
 import type { SavedModel } from '../saving/saved-model.ts';
 import { tensor, zeros } from '../tensor/creation.ts';
 import { scope } from '../tensor/scope.ts';
@@ -109,6 +110,13 @@ export function servedModelFromSaved(m: SavedModel, opts: { name: string; versio
             ? { label: p.labels.join(','), probabilities: p.probabilities }
             : { label: Array.isArray(p.value) ? p.value.join(',') : p.value },
       );
+    },
+    async explainRecords(records: readonly unknown[]): Promise<unknown[]> {
+      try {
+        return records.map((r) => explainSaved(m, toRecord(m, r)));
+      } catch (e) {
+        throw new ServeError('explain', 400, (e as Error).message.replace(/^\[\w+\] /, ''));
+      }
     },
     async dispose(): Promise<void> {
       for (const t of Object.values(m.model.stateDict())) t.dispose();

@@ -9,6 +9,7 @@ import type {
   FastifyServerOptions,
 } from 'fastify';
 import { fail } from '../core/errors.ts';
+import { registerExplainRoute } from '../explain/serve-route.ts';
 import type { DriftThresholds } from '../monitor/drift.ts';
 import { DriftMonitors, registerDriftRoute } from '../monitor/serve-drift.ts';
 import { apiKeyChecker } from './auth.ts';
@@ -334,6 +335,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Inferen
   registerV2(app, ctx);
   registerV1(app, ctx);
   if (drift !== undefined) registerDriftRoute(app, ctx, drift);
+  registerExplainRoute(app, ctx);
 
   for (const m of options.models ?? []) await repository.add(m);
 
