@@ -99,6 +99,8 @@ const ImageFolderSource = z.strictObject({
   flatten: z.boolean().default(false),
   /** Images read at the same time (bounds the open files). */
   concurrency: posInt.default(32),
+  /** Resize every image to [height, width] (bilinear) in training and predict; default: one size required. */
+  size: z.tuple([posInt, posInt]).optional(),
   split: Split,
   preprocessing: z.strictObject({ normalize: Normalize.optional() }).prefault({}),
 });

@@ -1,5 +1,6 @@
 import { check, fail, TensorScriptError } from '../core/errors.ts';
 import { ImageFolder } from './image.ts';
+import { resizeImage } from './image-resize.ts';
 import { forEachLimited } from './pool.ts';
 
 export interface ReadImageFolderOptions {
@@ -7,6 +8,8 @@ export interface ReadImageFolderOptions {
   channels?: 1 | 3 | 4;
   /** Images read and decoded at the same time, so at most this many files are open (default 32). */
   concurrency?: number;
+  /** Resize every image to [height, width] (bilinear, as torch's interpolate) instead of requiring one size. */
+  size?: readonly [number, number];
   /** Called after each image with the number done and the total. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -37,7 +40,14 @@ export async function readImageFolder(
     op,
     () => `concurrency must be a positive integer, got ${concurrency}`,
   );
-  const ds = typeof folder === 'string' ? new ImageFolder(folder, { channels: opts.channels ?? 3 }) : folder;
+  const size = opts.size;
+  const ds =
+    typeof folder === 'string'
+      ? new ImageFolder(folder, {
+          channels: opts.channels ?? 3,
+          ...(size === undefined ? {} : { transform: (img) => resizeImage(img, size[0], size[1]) }),
+        })
+      : folder;
   const n = ds.length;
   const paths = ds.samples.map((s) => s.path);
   const labels = Int32Array.from(ds.samples, (s) => s.label);

@@ -7,6 +7,7 @@ export * from './finite.ts';
 export * from './idx.ts';
 export * from './image.ts';
 export * from './image-folder-read.ts';
+export * from './image-resize.ts';
 export * from './imbalance.ts';
 export * from './json.ts';
 export * from './mnist.ts';

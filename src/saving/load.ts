@@ -183,6 +183,7 @@ function checkPreprocess(file: string, raw: unknown): Preprocessor {
   } else if (kind === 'image') {
     for (const k of ['channels', 'height', 'width']) c.number(o[k], k);
     if (typeof o.flatten !== 'boolean') c.fail('flatten', 'must be true or false');
+    if (o.resize !== undefined && typeof o.resize !== 'boolean') c.fail('resize', 'must be true or false');
     if (o.normalize !== null) {
       const n = c.object(o.normalize, 'normalize');
       c.numbers(n.mean, 'normalize.mean');

@@ -102,6 +102,8 @@ export interface ImageFolderData {
   flatten?: boolean;
   /** Images read at the same time (bounds the open files; default 32). */
   concurrency?: number;
+  /** Resize every image to [height, width] (bilinear), in training and predict; default: one size required. */
+  size?: [number, number];
   split?: SplitSpec;
   preprocessing?: { normalize?: NormalizeSpec };
 }
@@ -204,7 +206,17 @@ const TABULAR_KEYS = [
 const KEYS: Record<DataSpec['source'], readonly string[]> = {
   csv: [...TABULAR_KEYS, 'path', 'limit', 'badNumbers'],
   table: [...TABULAR_KEYS, 'table'],
-  imageFolder: ['source', 'path', 'testPath', 'channels', 'flatten', 'concurrency', 'split', 'preprocessing'],
+  imageFolder: [
+    'source',
+    'path',
+    'testPath',
+    'channels',
+    'flatten',
+    'concurrency',
+    'size',
+    'split',
+    'preprocessing',
+  ],
   textFolder: ['source', 'path', 'testPath', 'extensions', 'split', 'preprocessing'],
   mnist: ['source', 'flatten', 'trainLimit', 'testLimit', 'files', 'preprocessing'],
   spamassassin: ['source', 'groups', 'testGroups', 'limitPerGroup', 'split', 'preprocessing'],
@@ -539,7 +551,11 @@ function tabularSource(
 async function imageFolderSource(d: ImageFolderData, seed: number): Promise<Source> {
   // A bounded pool of readers (d.concurrency files open at most), not a Promise.all over every file.
   const read = (root: string) =>
-    readImageFolder(root, { channels: d.channels ?? 3, concurrency: d.concurrency ?? 32 });
+    readImageFolder(root, {
+      channels: d.channels ?? 3,
+      concurrency: d.concurrency ?? 32,
+      ...(d.size === undefined ? {} : { size: d.size }),
+    });
   const parts = [await read(d.path)];
   if (d.testPath !== undefined) parts.push(await read(d.testPath));
   const first = parts[0]!;
@@ -575,7 +591,14 @@ async function imageFolderSource(d: ImageFolderData, seed: number): Promise<Sour
     second !== undefined
       ? { train: range(0, nTrain), test: range(nTrain, n) }
       : holdout(d, seed, n, y, 'classification');
-  const pre = new ImagePreprocessor(c, h, w, d.flatten ?? false, d.preprocessing?.normalize ?? null);
+  const pre = new ImagePreprocessor(
+    c,
+    h,
+    w,
+    d.flatten ?? false,
+    d.preprocessing?.normalize ?? null,
+    d.size !== undefined,
+  );
   return {
     task: 'classification',
     classes,

@@ -6,6 +6,7 @@ import { TensorScriptError } from '../../core/errors.ts';
 import { tensor } from '../../tensor/creation.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { decodeImage } from '../image.ts';
+import { resizeImage } from '../image-resize.ts';
 import { makeTable, type NumberColumn, type StringColumn, type Table } from '../table.ts';
 import { WordTokenizer, type WordTokenizerJSON } from '../text/word-tokenizer.ts';
 import { ColumnPipeline, type ColumnPipelineJSON, type ColumnPipelineOptions } from './column-pipeline.ts';
@@ -25,6 +26,8 @@ export type PreprocessJSON =
       width: number;
       flatten: boolean;
       normalize: { mean: number[]; std: number[] } | null;
+      /** Images of another size are resized (bilinear) to height x width; absent: they are refused. */
+      resize?: boolean;
     }
   | {
       kind: 'text';
@@ -138,6 +141,8 @@ export class ImagePreprocessor implements Preprocessor {
     readonly width: number,
     readonly flatten: boolean,
     readonly normalize: { mean: number[]; std: number[] } | null,
+    /** Resize decoded images of another size (training resized them too) instead of refusing them. */
+    readonly resize = false,
   ) {
     if (normalize !== null)
       for (const a of [normalize.mean, normalize.std])
@@ -183,7 +188,8 @@ export class ImagePreprocessor implements Preprocessor {
     records.forEach((r, i) => {
       let values: ArrayLike<number>;
       if (r instanceof Uint8Array) {
-        const img = decodeImage(r, { channels: this.channels as 1 | 3 | 4, name: `image ${i}` });
+        let img = decodeImage(r, { channels: this.channels as 1 | 3 | 4, name: `image ${i}` });
+        if (this.resize) img = resizeImage(img, this.height, this.width);
         const [, h, w] = img.shape;
         if (h !== this.height || w !== this.width)
           throw new TensorScriptError(
@@ -218,6 +224,7 @@ export class ImagePreprocessor implements Preprocessor {
       width: this.width,
       flatten: this.flatten,
       normalize: this.normalize,
+      ...(this.resize ? { resize: true } : {}),
     };
   }
 }
@@ -270,7 +277,7 @@ export function preprocessorFromJSON(j: PreprocessJSON): Preprocessor {
     case 'tabular':
       return new TabularPreprocessor(ColumnPipeline.fromJSON(j.pipeline), j.numeric, j.categorical);
     case 'image':
-      return new ImagePreprocessor(j.channels, j.height, j.width, j.flatten, j.normalize);
+      return new ImagePreprocessor(j.channels, j.height, j.width, j.flatten, j.normalize, j.resize === true);
     case 'text':
       return new TextPreprocessor(WordTokenizer.fromJSON(j.tokenizer), j.maxLength, j.padding, j.truncation);
     default:
