@@ -8,5 +8,14 @@ export {
   histogramOf,
   tensorboardType,
 } from './events.ts';
+export {
+  type MetricPoint,
+  type MetricScope,
+  RUN_STORE_SCHEMA_VERSION,
+  type RunRecord,
+  RunStore,
+  RunTracker,
+} from './run-store.ts';
+export { openSqlite, type SqlDatabase, type SqlStatement, type SqlValue, sqliteBinding } from './sqlite.ts';
 export { TensorBoard, type TensorBoardOptions } from './tensorboard-callback.ts';
 export { frameRecord, readRecords } from './tfrecord.ts';

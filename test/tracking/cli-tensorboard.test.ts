@@ -40,7 +40,9 @@ evaluation: { metrics: [accuracy], crossValidation: { folds: 2 } }
   const history = JSON.parse(readFileSync(join(out, 'report', 'report.json'), 'utf8')).history as {
     history: Record<string, number[]>;
   };
-  const epochLoss = events.flatMap((e) => e.values.filter((v) => v.tag === 'epoch/val_loss').map((v) => v.simple!));
+  const epochLoss = events.flatMap((e) =>
+    e.values.filter((v) => v.tag === 'epoch/val_loss').map((v) => v.simple!),
+  );
   assert.equal(epochLoss.length, 2);
   for (const [i, v] of epochLoss.entries()) assert.ok(Math.abs(v - history.history.val_loss![i]!) < 1e-6);
   assert.ok(events.some((e) => e.values.some((v) => v.tag === 'weights/0.weight' && v.histo!.num === 120)));
