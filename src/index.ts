@@ -123,5 +123,5 @@ export { scope } from './tensor/scope.ts';
 export { memoryStats } from './tensor/storage.ts';
 export type { Dims, NestedArray, Scalar, SliceSpec, TensorOrScalar } from './tensor/tensor.ts';
 export { Tensor } from './tensor/tensor.ts';
-export * as train from './train/index.ts';
 export * as tracking from './tracking/index.ts';
+export * as train from './train/index.ts';
