@@ -10,12 +10,23 @@ import { Batches, buildMlp } from './workloads.ts';
 
 export async function benchMlpInfer(ctx: EngineContext, quick: boolean): Promise<Figure[]> {
   const model = buildMlp().eval();
+  return mlpInferFigures(ctx, quick, (x) => ts.noGrad(() => model.call(x)));
+}
+
+/**
+ * The seed MLP's latency figures at batch 1 and 64 for any forward (the library's, or another engine's
+ * compiled one in bench/native.ts), so both engines are timed by the same loop and named alike.
+ */
+export async function mlpInferFigures<C extends object>(
+  ctx: C,
+  quick: boolean,
+  forward: (x: ts.Tensor) => ts.Tensor,
+): Promise<Figure[]> {
   const data = (await Batches.load(64, [784], 1000)).data.images;
   const out: Figure[] = [];
   for (const batch of [1, 64]) {
     const input = data.subarray(0, batch * 784);
-    const call = () =>
-      ts.noGrad(() => ts.scope(() => model.call(ts.tensor(input, { shape: [batch, 784] })).toTypedArray()));
+    const call = () => ts.scope(() => forward(ts.tensor(input, { shape: [batch, 784] })).toTypedArray());
     const p = plan(quick, { warmupSteps: 50, windows: 5, windowMs: 600 });
     const r = await latency(call, p);
     const common = { ...ctx, batch, runs: p.windows, calls: r.calls };

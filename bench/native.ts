@@ -5,7 +5,8 @@
  * 'tensorscript-native'. Run by bench/run.ts: `node --import tsx bench/native.ts <mlp|infer> [--quick]`.
  */
 import * as ts from '../src/index.ts';
-import { type Figure, latency, peakRssMb, plan, printJsonLines, throughput } from './stats.ts';
+import { mlpInferFigures } from './infer.ts';
+import { type Figure, peakRssMb, plan, printJsonLines, throughput } from './stats.ts';
 import { Batches, buildMlp } from './workloads.ts';
 
 type Ctx = { framework: string; backend: string; threads: number; ort: string };
@@ -43,22 +44,8 @@ async function mlpTrain(ctx: Ctx, quick: boolean): Promise<Figure[]> {
 
 /** Seed MLP inference latency at batch 1 and 64: tensor in, forward on the engine, logits read back. */
 async function mlpInfer(ctx: Ctx, quick: boolean): Promise<Figure[]> {
-  const model = buildMlp().eval();
-  const compiled = ts.native.compile(model);
-  const data = (await Batches.load(64, [784], 1000)).data.images;
-  const out: Figure[] = [];
-  for (const batch of [1, 64]) {
-    const input = data.subarray(0, batch * 784);
-    const call = () =>
-      ts.scope(() => compiled.call(ts.tensor(input, { shape: [batch, 784] })).toTypedArray());
-    const p = plan(quick, { warmupSteps: 50, windows: 5, windowMs: 600 });
-    const r = await latency(call, p);
-    const common = { ...ctx, batch, runs: p.windows, calls: r.calls };
-    out.push({ name: `mlp.infer.b${batch}.median`, value: r.medianMs, unit: 'ms', ...common });
-    out.push({ name: `mlp.infer.b${batch}.p99`, value: r.p99Ms, unit: 'ms', ...common });
-  }
-  out.push({ name: 'mlp.infer.peak_rss', value: peakRssMb(), unit: 'MB', ...ctx });
-  return out;
+  const compiled = ts.native.compile(buildMlp().eval());
+  return mlpInferFigures(ctx, quick, (x) => compiled.call(x));
 }
 
 const tasks: Record<string, (ctx: Ctx, quick: boolean) => Promise<Figure[]>> = {

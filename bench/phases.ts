@@ -18,7 +18,7 @@ import { SGD } from '../src/optim/index.ts';
 import { type EngineContext, engineContext } from './engine.ts';
 import { PHASES, type Phase } from './phases-report.ts';
 import { argValue, type Figure, median, printJsonLines } from './stats.ts';
-import { Batches, buildMlp } from './workloads.ts';
+import { Batches, buildMlp, trainStep } from './workloads.ts';
 
 const GEMM_KERNELS = new Set<string>(['matmul', 'matmulBias']);
 
@@ -86,15 +86,7 @@ export async function mlpPhases(steps: number, warmup = 20): Promise<PhaseBreakd
       clock.inOptimizer = false;
     },
   };
-  const step = () =>
-    ts.scope(() => {
-      const { x, y } = batches.next();
-      opt.zeroGrad();
-      const loss = ts.functional.crossEntropy(model.call(x), y);
-      loss.backward();
-      opt.step();
-      return loss.item();
-    });
+  const step = trainStep(model, opt, batches);
   const be = ts.getBackend();
   clock.install(be.fallback === undefined ? [be.name] : [be.name, be.fallback]);
   try {

@@ -88,21 +88,23 @@ function scheduleCallback(config: RunConfig, opt: ts.optim.Optimizer): ts.train.
   return ts.train.scheduleCallback(name, opt, options, { epochs: config.training.epochs });
 }
 
+interface FitModelOptions {
+  seed: number;
+  progress?: ts.train.ProgressStream;
+  verbose?: 0 | 1 | 2;
+  tensorboardDir?: string;
+  /** Classes of the task, for an 'auto' outFeatures. */
+  nClasses?: number;
+  /** A run checkpoint (saved model) or training checkpoint to continue from. */
+  resumeFrom?: string;
+}
+
 /** Builds a fresh model from the config and trains it on (x, y). */
 export async function fitModel(
   config: RunConfig,
   x: ts.Tensor,
   y: ts.Tensor,
-  opts: {
-    seed: number;
-    progress?: ts.train.ProgressStream;
-    verbose?: 0 | 1 | 2;
-    tensorboardDir?: string;
-    /** Classes of the task, for an 'auto' outFeatures. */
-    nClasses?: number;
-    /** A run checkpoint (saved model) or training checkpoint to continue from. */
-    resumeFrom?: string;
-  },
+  opts: FitModelOptions,
 ): Promise<FitResult> {
   ts.manualSeed(opts.seed);
   // 'auto' layer sizes are filled from the data (ts.saving.buildModel), as saving.fit does.
@@ -152,16 +154,7 @@ async function fitPrivate(
   model: ts.nn.AnyModule,
   x: ts.Tensor,
   y: ts.Tensor,
-  opts: {
-    seed: number;
-    progress?: ts.train.ProgressStream;
-    verbose?: 0 | 1 | 2;
-    tensorboardDir?: string;
-    /** Classes of the task, for an 'auto' outFeatures. */
-    nClasses?: number;
-    /** A run checkpoint (saved model) or training checkpoint to continue from. */
-    resumeFrom?: string;
-  },
+  opts: FitModelOptions,
 ): Promise<FitResult> {
   // The accountant's steps and the Poisson loader's state are not in the checkpoint: a resumed DP run would
   // under-count its privacy loss.

@@ -259,24 +259,6 @@ function tokenizerDefaults(t: TokenizerSpec | undefined): Required<TokenizerSpec
   };
 }
 
-export interface Source {
-  task: Task;
-  /** Class names, index = class id (classification), or null (regression). */
-  classes: string[] | null;
-  /** Rows in all. */
-  n: number;
-  /** Class id (classification) or target value per row. */
-  y: Int32Array | Float64Array;
-  /** The holdout split: an official test set (mnist) or a seeded (stratified) split of the rows. */
-  split: { train: Int32Array; test: Int32Array };
-  /** Preprocessing fitted on the given rows. */
-  fit(trainRows: Int32Array): Preprocessor;
-  /** Model input for the given rows through a fitted preprocessor. */
-  x(pre: Preprocessor, rows: Int32Array): Tensor;
-  /** Human-readable description, for the report. */
-  describe: string;
-}
-
 function range(from: number, to: number): Int32Array {
   const a = new Int32Array(to - from);
   for (let i = 0; i < a.length; i++) a[i] = from + i;
