@@ -48,14 +48,20 @@ function fromInt64(v: bigint, dtype: DType, index: number): number {
   return Number(v);
 }
 
-function fromInt64Array(arr: Int64Array, opts: TensorOptions & { shape?: readonly number[] }): Tensor {
-  const shape = opts.shape ?? [arr.length];
+/** The shape of a flat array given to tensor(): the one asked for, checked against the length, or 1-D. */
+function flatShape(length: number, asked: readonly number[] | undefined): readonly number[] {
+  const shape = asked ?? [length];
   validateShape('tensor', shape);
   check(
-    sizeOf(shape) === arr.length,
+    sizeOf(shape) === length,
     'tensor',
-    () => `shape ${fmtShape(shape)} needs ${sizeOf(shape)} elements, got ${arr.length}`,
+    () => `shape ${fmtShape(shape)} needs ${sizeOf(shape)} elements, got ${length}`,
   );
+  return shape;
+}
+
+function fromInt64Array(arr: Int64Array, opts: TensorOptions & { shape?: readonly number[] }): Tensor {
+  const shape = flatShape(arr.length, opts.shape);
   const dtype = opts.dtype ?? 'int32';
   checkDType('tensor', dtype);
   // Convert (and range-check) into a plain array first so a bad element allocates nothing.
@@ -123,13 +129,7 @@ export function tensor(
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) return fromInt64Array(data, opts);
   if (ArrayBuffer.isView(data)) {
     const arr = data as TypedArray;
-    const shape = opts.shape ?? [arr.length];
-    validateShape('tensor', shape);
-    check(
-      sizeOf(shape) === arr.length,
-      'tensor',
-      () => `shape ${fmtShape(shape)} needs ${sizeOf(shape)} elements, got ${arr.length}`,
-    );
+    const shape = flatShape(arr.length, opts.shape);
     const dtype = opts.dtype ?? dtypeOfArray(arr);
     return finish(fromHost(arr, shape, dtype), opts);
   }
