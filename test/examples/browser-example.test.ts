@@ -11,19 +11,11 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startExampleServer } from '../../examples/browser/server.ts';
-import { chromiumMajor, chromiumPath } from '../helpers/chromium.ts';
+import { launchChromium } from '../helpers/chromium.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-];
-
 interface ExampleState {
   done: boolean;
   error?: string;
@@ -43,13 +35,7 @@ describe('examples/browser in headless Chromium', () => {
       encoding: 'utf8',
     });
     assert.equal(b.status, 0, `build-browser failed: ${b.stdout}${b.stderr}`);
-    const executablePath = await chromiumPath();
-    browser = await chromium.launch({ executablePath, args: ARGS, headless: true });
-    assert.equal(
-      Number(browser.version().split('.')[0]),
-      chromiumMajor(),
-      `${executablePath} is not the package's Chromium`,
-    );
+    browser = await launchChromium();
   });
 
   after(async () => {

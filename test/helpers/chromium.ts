@@ -7,6 +7,7 @@ import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
 
@@ -65,4 +66,34 @@ export function chromiumMajor(): number {
   const main = require.resolve('@sparticuz/chromium');
   const pkgPath = `${main.slice(0, main.lastIndexOf('/build/'))}/package.json`;
   return Number((require(pkgPath) as { version: string }).version.split('.')[0]);
+}
+
+/** The flags every browser test launches with (headless, no sandbox as root, no background traffic). */
+const BASE_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+];
+
+/**
+ * Launches the package's headless Chromium with BASE_ARGS plus `extraArgs`, and fails (closing it) when the
+ * browser that started is not the package's major version (a stale /tmp/chromium from another version).
+ */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
+  const executablePath = await chromiumPath();
+  const browser = await chromium.launch({
+    executablePath,
+    args: [...BASE_ARGS, ...extraArgs],
+    headless: true,
+  });
+  const major = Number(browser.version().split('.')[0]);
+  if (major !== chromiumMajor()) {
+    await browser.close();
+    throw new Error(
+      `${executablePath} is Chromium ${major}, not the package's ${chromiumMajor()}: delete it and rerun`,
+    );
+  }
+  return browser;
 }

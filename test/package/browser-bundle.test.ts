@@ -12,8 +12,8 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, chromium } from 'playwright-core';
-import { chromiumMajor, chromiumPath } from '../helpers/chromium.ts';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -77,14 +77,6 @@ interface PageResult {
   info: { flavor: string; threads: number; crossOriginIsolated: boolean; threading: string };
   run: Result;
 }
-
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-];
 
 let server: Server;
 let base = '';
@@ -156,14 +148,7 @@ describe('browser bundle in headless Chromium', () => {
     });
     assert.equal(b.status, 0, `build-browser failed: ${b.stdout}${b.stderr}`);
     base = await serve(dir);
-    const executablePath = await chromiumPath();
-    browser = await chromium.launch({ executablePath, args: ARGS, headless: true });
-    const major = Number(browser.version().split('.')[0]);
-    assert.equal(
-      major,
-      chromiumMajor(),
-      `${executablePath} is not the package's Chromium: delete it and rerun`,
-    );
+    browser = await launchChromium();
     // The same program on Node's wasm backend, one thread, the kernel build the browser picked (relaxed SIMD:
     // Node 20 needs the flag for it).
     const flag = Number(process.versions.node.split('.')[0]) < 22 ? ['--experimental-wasm-relaxed-simd'] : [];

@@ -6,21 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { writeReport } from '../../src/report/index.ts';
-import { chromiumMajor, chromiumPath } from '../helpers/chromium.ts';
+import { launchChromium } from '../helpers/chromium.ts';
 import { binaryData, history, multiclassData, regressionData } from './data.ts';
 
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-];
+// Beyond the helper's flags: Chromium's own update, sync and QUIC traffic off, as the report must render offline.
+const OFFLINE_ARGS = ['--disable-component-update', '--disable-sync', '--disable-quic'];
 
 /** What one chart looks like once drawn: data-mark counts and the shortest non-empty path among them. */
 interface ChartDom {
@@ -76,7 +68,6 @@ async function inspect(
 }
 
 test('report.html renders every chart with data in headless Chromium, offline', async () => {
-  const executablePath = await chromiumPath();
   const dir = mkdtempSync(join(tmpdir(), 'ts-report-browser-'));
   const mc = multiclassData(150, 3);
   const bin = binaryData(120);
@@ -108,14 +99,7 @@ test('report.html renders every chart with data in headless Chromium, offline', 
       history: history(epochs, 'mae'),
     }),
   };
-  const browser = await chromium.launch({ executablePath, args: ARGS, headless: true });
-  const major = Number(browser.version().split('.')[0]);
-  if (major !== chromiumMajor()) {
-    await browser.close();
-    assert.fail(
-      `${executablePath} is Chromium ${major}, not the package's ${chromiumMajor()}: delete it and rerun`,
-    );
-  }
+  const browser = await launchChromium(OFFLINE_ARGS);
   try {
     for (const [name, r] of Object.entries(reports)) {
       const shot = join(dir, `${name}.png`);
