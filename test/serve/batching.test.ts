@@ -18,9 +18,24 @@ describe('serve: dynamic batching', SUITE, () => {
       // Open the 24 keep-alive connections first: on Node 24 fetch sets up new connections over several
       // event-loop turns, so cold requests would reach the server one turn apart and never meet in a batch.
       await Promise.all(rows.map(() => get(`${url}/v2/health/ready`)));
-      const answers = await Promise.all(
-        rows.map((r) => post(`${url}/v2/models/dense/infer`, inferBody([r]))),
-      );
+      // The first call holds the model until every other request is queued behind it, so the test does not
+      // depend on 24 requests reaching a loaded machine's server within one 50 ms window.
+      const busy = gate();
+      model.gate = busy.promise;
+      const pending = Promise.all(rows.map((r) => post(`${url}/v2/models/dense/infer`, inferBody([r]))));
+      const queued = async () =>
+        Number(
+          /tensorscript_queue_depth\{model="dense",version="1"\} (\d+)/.exec(
+            (await get(`${url}/metrics`)).text,
+          )?.[1],
+        );
+      await waitUntil(() => model.calls.length === 1, 30_000);
+      const end = performance.now() + 30_000;
+      while ((await queued()) !== 24 - model.calls[0]! && performance.now() < end)
+        await new Promise((r) => setTimeout(r, 5));
+      model.gate = undefined;
+      busy.open();
+      const answers = await pending;
       answers.forEach((a, i) => {
         assert.equal(a.status, 200, a.text);
         const out = (a.json as Outputs).outputs[0]!;
