@@ -45,7 +45,7 @@ export function quantizeSymmetricRef(
   const inv = Math.fround(1 / scale);
   for (let i = 0; i < x.length; i++) {
     const q = roundHalfEven(Math.fround(x[i] * inv));
-    out[i] = q > 127 ? 127 : q < -127 ? -127 : q;
+    out[i] = Math.min(127, Math.max(-127, q));
   }
   return out;
 }
