@@ -3,8 +3,9 @@ import { fail } from '../core/errors.ts';
 import { isNumberColumn, type Table } from './table.ts';
 
 /**
- * Throws before training when features hold NaN or +-Infinity, naming where: the column and row of a
- * table, or the row and column of a [rows, cols] array. Missing values must be imputed first.
+ * Throws before training when features hold NaN or +-Infinity, naming where: the column and data row of a
+ * table (1-based, the record's position after the header, as every table message reports it), or the 0-based
+ * row and column of a [rows, cols] array (tensor indices). Missing values must be imputed first.
  */
 export function assertFinite(
   x: Table | { data: ArrayLike<number>; shape: readonly number[] } | TypedArray,
@@ -17,7 +18,10 @@ export function assertFinite(
       if (!isNumberColumn(c)) continue;
       for (let i = 0; i < c.length; i++)
         if (!Number.isFinite(c[i]!))
-          fail(op, `${name}: column "${col}" row ${i} is ${c[i]}; impute or drop it before training`);
+          fail(
+            op,
+            `${name}: column "${col}" data row ${i + 1} is ${c[i]}; impute or drop it before training`,
+          );
     }
     return;
   }

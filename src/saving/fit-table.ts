@@ -72,7 +72,8 @@ export async function fitTable(table: Table, opts: FitTableOptions): Promise<Sav
     }
     const idx = new Map(classes.map((c, i) => [c, i]));
     y = Int32Array.from(names, (n, i) => {
-      if (n === null) throw new TensorScriptError(op, `row ${i}: the label "${opts.label}" is missing`);
+      if (n === null)
+        throw new TensorScriptError(op, `data row ${i + 1}: the label "${opts.label}" is missing`);
       return idx.get(n)!;
     });
   }

@@ -95,7 +95,7 @@ test('ImageFolder: one folder per class, loads through a DataLoader', async () =
 test('assertFinite names the column and row (tables) or row and column (arrays)', () => {
   const t = makeTable({ a: Float64Array.of(1, 2), b: Float64Array.of(0, Number.NaN), s: ['x', null] });
   assert.throws(() => assertFinite(t, 'train'), {
-    message: '[assertFinite] train: column "b" row 1 is NaN; impute or drop it before training',
+    message: '[assertFinite] train: column "b" data row 2 is NaN; impute or drop it before training',
   });
   assert.doesNotThrow(() => assertFinite(makeTable({ a: Float64Array.of(1, 2), s: ['x', null] })));
   assert.throws(

@@ -10,10 +10,10 @@ test('ColumnPipeline refuses an infinite cell naming its column and row, before 
   );
   assert.throws(
     () => new ColumnPipeline({ numeric: ['a', 'b'] }).fit(table),
-    /\[ColumnPipeline\.fit\] rows\.csv: column "b" row 2 is Infinity; features must be finite/,
+    /\[ColumnPipeline\.fit\] rows\.csv: column "b" data row 3 is Infinity; features must be finite/,
   );
   const ok = makeTable({ a: Float64Array.of(1, 2, Number.NaN), b: Float64Array.of(1, 2, 3) });
   const p = new ColumnPipeline({ numeric: ['a', 'b'] }).fit(ok);
   const bad = makeTable({ a: Float64Array.of(Number.NEGATIVE_INFINITY), b: Float64Array.of(1) });
-  assert.throws(() => p.transform(bad), /column "a" row 0 is -Infinity/);
+  assert.throws(() => p.transform(bad), /column "a" data row 1 is -Infinity/);
 });

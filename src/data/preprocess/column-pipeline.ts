@@ -191,7 +191,7 @@ export class ColumnPipeline {
         if (v === Number.POSITIVE_INFINITY || v === Number.NEGATIVE_INFINITY)
           fail(
             op,
-            `${table.source !== undefined ? `${table.source}: ` : ''}column "${names[j]}" row ${i} is ${v}; features must be finite (fix the cell or mark it missing)`,
+            `${table.source !== undefined ? `${table.source}: ` : ''}column "${names[j]}" data row ${i + 1} is ${v}; features must be finite (fix the cell or mark it missing)`,
           );
         data[i * names.length + j] = v;
       }
@@ -212,7 +212,7 @@ export class ColumnPipeline {
     if (col === undefined) fail(op, `no label column "${name}"`);
     return Array.from(col as ArrayLike<number | string | null>, (v, i) => {
       if (v === null || (typeof v === 'number' && Number.isNaN(v)))
-        fail(op, `label column "${name}" row ${i}: missing label`);
+        fail(op, `label column "${name}" data row ${i + 1}: missing label`);
       return v;
     });
   }
