@@ -59,3 +59,38 @@ export function symmetricScale(x: Float32Array): number {
   }
   return m === 0 ? 1 : Math.fround(m / 127);
 }
+
+/**
+ * The fused dynamic int8 linear layer, y = x . w^T (+ bias) with x quantized per batch at run time:
+ *   sa = symmetricScale(x) (one scale for all m*k values), qa = quantizeSymmetricRef(x, sa),
+ *   acc = int8MatmulRef(qa, w) (exact int32),
+ *   y[i, j] = fround(fround(fround(acc[i, j]) * fround(sa * sw[j])) + bias[j])   (no add without a bias).
+ * Every step is one float32 operation (the i32 -> f32 conversion rounds to nearest even, as
+ * f32x4.convert_i32x4_s does), so a SIMD kernel doing the same operations in the same order matches bit for bit.
+ * w: [n, k] int8 weights quantized per output channel with float32 scales sw[n].
+ */
+export function dynamicInt8LinearRef(
+  x: Float32Array,
+  m: number,
+  w: Int8Array,
+  sw: Float32Array,
+  n: number,
+  k: number,
+  bias: Float32Array | null,
+  out: Float32Array = new Float32Array(m * n),
+): Float32Array {
+  const xs = x.subarray(0, m * k);
+  const sa = symmetricScale(xs);
+  const qa = quantizeSymmetricRef(xs, sa);
+  const acc = int8MatmulRef(qa, w, m, n, k);
+  const f = Math.fround;
+  for (let j = 0; j < n; j++) {
+    const s = f(sa * sw[j]!);
+    const b = bias === null ? 0 : bias[j]!;
+    for (let i = 0; i < m; i++) {
+      const p = f(f(acc[i * n + j]!) * s);
+      out[i * n + j] = bias === null ? p : f(p + b);
+    }
+  }
+  return out;
+}
