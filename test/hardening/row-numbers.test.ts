@@ -9,7 +9,7 @@ const n = 40;
 const a = Float64Array.from({ length: n }, (_, i) => (i % 2) + Math.sin(i));
 const b = Float64Array.from({ length: n }, (_, i) => Math.cos(i));
 const y = Array.from({ length: n }, (_, i): string | null => (i % 2 ? 'p' : 'q'));
-const spec = {
+const spec: ts.saving.FitTableOptions = {
   label: 'y',
   model: {
     className: 'Sequential',
@@ -18,7 +18,7 @@ const spec = {
   loss: 'crossEntropy',
   optimizer: { name: 'adam', lr: 0.05 },
   epochs: 1,
-} as const;
+};
 
 test('predict, fitTable and assertFinite count table rows from 1, as training from a CSV does', async () => {
   const m = await ts.saving.fitTable(ts.data.makeTable({ a, b, y }), spec);
