@@ -6,6 +6,7 @@ import './autograd/grads/index.ts';
 import './backends/ref/index.ts';
 import './backends/wasm/index.ts';
 
+export * as compress from './compress/index.ts';
 export * as data from './data/index.ts';
 export * as explain from './explain/index.ts';
 export * as federated from './federated/index.ts';
