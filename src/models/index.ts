@@ -12,3 +12,13 @@ export {
   TransformerTextClassifier,
   type TransformerTextClassifierOptions,
 } from './transformer-text-classifier.ts';
+export {
+  ConvVae,
+  type ConvVaeOptions,
+  gaussianKl,
+  unpackVae,
+  type VaeLossOptions,
+  type VaeParts,
+  type VaeReconstruction,
+  vaeElbo,
+} from './vae.ts';

@@ -11,6 +11,7 @@ export * from './layers/linear.ts';
 export * from './layers/normalization.ts';
 export * from './layers/recurrent.ts';
 export * from './layers/transformer.ts';
+export * from './layers/upsample.ts';
 export * from './losses.ts';
 export type {
   AnyModule,
