@@ -4,8 +4,9 @@
  * with spaces so the data starts 8-byte aligned, then the tensors' raw little-endian bytes in row-major
  * order. Offsets are relative to the start of the data and must tile it exactly (no holes, no overlap).
  *
- * We write F32, F64, I32 and BOOL. We read those and also F16/BF16 (as float32) and the other integer
- * types (as int32, refusing values outside int32's range): PyTorch writes num_batches_tracked as I64.
+ * We write F32, F64, I32 and BOOL, and I8 for int32 tensors marked with storeAsInt8 (int8 quantized
+ * weights: docs/decisions/quantization.md). We read those and also F16/BF16 (as float32) and the other
+ * integer types (as int32, refusing values outside int32's range): PyTorch writes num_batches_tracked as I64.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -36,6 +37,23 @@ const ELEMENT_BYTES: Record<string, number> = {
   I64: 8,
   U64: 8,
 };
+/**
+ * Int32 tensors written as I8, one byte a value: the compact storage of int8 weights, which live in
+ * memory as int32 tensors (DType has no int8) and are read back as int32 like any I8 file.
+ */
+const INT8_STORAGE = new WeakSet<Tensor>();
+
+/** Marks an int32 tensor to be written as I8; serialization refuses it if a value leaves [-128, 127]. */
+export function storeAsInt8<T extends Tensor>(t: T): T {
+  check(t.dtype === 'int32', 'storeAsInt8', () => `only int32 tensors can be stored as I8, got ${t.dtype}`);
+  INT8_STORAGE.add(t);
+  return t;
+}
+
+function writeCode(t: Tensor): string {
+  return INT8_STORAGE.has(t) ? 'I8' : WRITE_CODE[t.dtype];
+}
+
 /** Largest header accepted, as the reference implementation (guards against hostile files). */
 const MAX_HEADER = 100 * 1024 * 1024;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -54,7 +72,7 @@ export function serializeSafetensors(
     check(tensors[n] instanceof Tensor, op, () => `"${n}" is not a Tensor`);
   }
   // The reference writer's order: larger elements first (keeps every tensor aligned), then by name.
-  const size = (n: string) => ELEMENT_BYTES[WRITE_CODE[tensors[n]!.dtype]]!;
+  const size = (n: string) => ELEMENT_BYTES[writeCode(tensors[n]!)]!;
   names.sort((a, b) => size(b) - size(a) || (a < b ? -1 : a > b ? 1 : 0));
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
@@ -62,9 +80,10 @@ export function serializeSafetensors(
   let offset = 0;
   for (const n of names) {
     const t = tensors[n]!;
-    const bytes = toLittleEndianBytes(t.toTypedArray());
+    const code = writeCode(t);
+    const bytes = code === 'I8' ? int8Bytes(n, t) : toLittleEndianBytes(t.toTypedArray());
     header[n] = {
-      dtype: WRITE_CODE[t.dtype],
+      dtype: code,
       shape: [...t.shape],
       data_offsets: [offset, offset + bytes.length],
     };
@@ -88,6 +107,18 @@ export function serializeSafetensors(
     p += c.length;
   }
   return out;
+}
+
+function int8Bytes(name: string, t: Tensor): Uint8Array {
+  const a = t.toTypedArray();
+  const out = new Int8Array(a.length);
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i]!;
+    if (v < -128 || v > 127)
+      fail('serializeSafetensors', `"${name}" is stored as I8 but holds ${v} at element ${i}`);
+    out[i] = v;
+  }
+  return new Uint8Array(out.buffer);
 }
 
 function toLittleEndianBytes(a: TypedArray): Uint8Array {

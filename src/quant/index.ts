@@ -1,0 +1,14 @@
+/** Model compression by quantization: int8 layers on integer kernels and the passes that produce them. */
+export {
+  type ConvertedLayer,
+  type DynamicQuantType,
+  formatReport,
+  type KeptLayer,
+  type QuantizationReport,
+  type QuantizeDynamicOptions,
+  type QuantizedModel,
+  quantizeDynamic,
+} from './dynamic.ts';
+export { dynamicInt8Linear, int8Matmul, type PackedInt8Weights, packInt8Weights } from './int8-kernels.ts';
+export { QuantizedEmbedding } from './quantized-embedding.ts';
+export { QuantizedLinear } from './quantized-linear.ts';
