@@ -17,6 +17,10 @@ export * as native from './native/index.ts';
 export * as onnx from './onnx/index.ts';
 export * from './portable-api.ts';
 export * as privacy from './privacy/index.ts';
+// Node only for now: their weight storage goes through io/safetensors.ts, which imports node:path (not shimmed
+// in the browser bundle).
+export * as prune from './prune/index.ts';
+export * as quant from './quant/index.ts';
 export * from './report/index.ts';
 export * as saving from './saving/index.ts';
 export * as serving from './serve/index.ts';

@@ -28,8 +28,6 @@ export type { UnaryOpDef, UnaryOpName } from './kernels/unary-ops.ts';
 export * as metrics from './metrics/index.ts';
 export * as nn from './nn/index.ts';
 export * as optim from './optim/index.ts';
-export * as prune from './prune/index.ts';
-export * as quant from './quant/index.ts';
 export * from './tensor/creation.ts';
 export * as functional from './tensor/functional.ts';
 export { keep } from './tensor/lifecycle.ts';
