@@ -8,6 +8,7 @@ import './backends/wasm/index.ts';
 
 export * as compress from './compress/index.ts';
 export * as data from './data/index.ts';
+export * as distill from './distill/index.ts';
 export * as explain from './explain/index.ts';
 export * as federated from './federated/index.ts';
 export * as io from './io/index.ts';

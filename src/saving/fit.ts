@@ -9,6 +9,7 @@ import { TensorScriptError } from '../core/errors.ts';
 import { checkOptionKeys } from '../core/options.ts';
 import { manualSeed } from '../core/rng.ts';
 import type { Preprocessor } from '../data/preprocess/records.ts';
+import { checkDistillSpec, type DistillSpec, prepareDistillation } from '../distill/saved-teacher.ts';
 import { type AnyModule, type JsonValue, type ModuleConfig, moduleToConfig } from '../nn/module.ts';
 import type { NamedOptimizerOptions, Optimizer } from '../optim/index.ts';
 import type { Tensor } from '../tensor/tensor.ts';
@@ -19,6 +20,7 @@ import type { LossSpec } from '../train/losses.ts';
 import { ProgressBar, type ProgressStream } from '../train/progress.ts';
 import { scheduleCallback } from '../train/schedules.ts';
 import {
+  type CompileConfig,
   callbackTensors,
   compile,
   type History,
@@ -93,6 +95,12 @@ export interface FitOptions {
    * `training.epochs` in all, so the result equals one uninterrupted run of that many epochs bit for bit.
    */
   resumeFrom?: string;
+  /**
+   * Train this model as the student of a saved teacher (Hinton-style soft targets on logits, src/distill): the
+   * teacher's directory or SavedModel, `temperature` and `alpha`. The student reads the data through the
+   * teacher's preprocessing.
+   */
+  distill?: DistillSpec;
 }
 
 const FIT_KEYS = [
@@ -108,6 +116,7 @@ const FIT_KEYS = [
   'progress',
   'runConfig',
   'resumeFrom',
+  'distill',
 ];
 const TRAINING_KEYS = [
   'epochs',
@@ -143,6 +152,7 @@ export function checkFitOptions(opts: FitOptions): void {
   checkOptionKeys('saving.fit', opts, FIT_KEYS);
   checkOptionKeys('saving.fit training', opts.training, TRAINING_KEYS);
   checkOptionKeys('saving.fit evaluation', opts.evaluation, EVALUATION_KEYS);
+  if (opts.distill !== undefined) checkDistillSpec(opts.distill);
   if (opts.data === undefined || opts.data === null)
     throw new TensorScriptError(
       'saving.fit',
@@ -230,12 +240,16 @@ function isModuleConfig(m: ModuleConfig | AnyModule): m is ModuleConfig {
   return typeof (m as { className?: unknown }).className === 'string' && !('parameters' in m);
 }
 
-/** Builds a fresh model (seeded) and trains it on (x, y): one holdout run or one cross-validation fold. */
+/**
+ * Builds a fresh model (seeded) and trains it on (x, y): one holdout run or one cross-validation fold.
+ * `makeTrainer` compiles the model (a distillation run passes a Distiller's).
+ */
 export async function trainModel(
   opts: FitOptions,
   x: Tensor,
   y: Tensor,
   run: { seed: number; progress?: ProgressStream; nClasses?: number },
+  makeTrainer: (model: TrainableModule, cfg: CompileConfig) => Trainer = compile,
 ): Promise<TrainedModel> {
   manualSeed(run.seed);
   // 'auto' layer sizes (inFeatures, outFeatures...) are filled from the data here.
@@ -243,7 +257,7 @@ export async function trainModel(
     ? buildModel(opts.model, x, targetWidth(y, run.nClasses ?? 0))
     : opts.model;
   const t = trainingDefaults(opts.training);
-  const trainer = compile(model as unknown as TrainableModule, {
+  const trainer = makeTrainer(model as unknown as TrainableModule, {
     optimizer: opts.optimizer,
     loss: opts.loss as LossSpec,
     metrics: opts.evaluation?.metrics ?? [],
@@ -314,6 +328,15 @@ function runConfigOf(opts: FitOptions, model: AnyModule): JsonValue {
     optimizer: opts.optimizer,
     training: trainingDefaults(opts.training),
     evaluation: evaluationDefaults(opts.evaluation),
+    // A teacher loaded in code is described, not copied.
+    ...(opts.distill === undefined
+      ? {}
+      : {
+          distill: {
+            ...opts.distill,
+            teacher: typeof opts.distill.teacher === 'string' ? opts.distill.teacher : 'in-memory',
+          },
+        }),
   };
   return JSON.parse(JSON.stringify(json)) as JsonValue;
 }
@@ -443,5 +466,7 @@ export async function fitSource(
 export async function fit(opts: FitOptions): Promise<FitResult> {
   checkFitOptions(opts);
   const src = await loadData(opts.data, { seed: opts.seed ?? 0, loss: opts.loss });
-  return fitSource(src, opts);
+  if (opts.distill === undefined) return fitSource(src, opts);
+  const d = prepareDistillation(opts.distill, src);
+  return fitSource(d.source, opts, (x, y, run) => trainModel(opts, x, y, run, d.makeTrainer));
 }
