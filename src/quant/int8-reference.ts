@@ -94,3 +94,22 @@ export function dynamicInt8LinearRef(
   }
   return out;
 }
+
+/**
+ * Each of the `rows` equal rows of `w` quantized with its own symmetricScale (per output channel for a
+ * Linear's weight, per row for an embedding table); values as int32, the dtype the layers' buffers hold.
+ */
+export function quantizeRowsSymmetric(
+  w: Float32Array,
+  rows: number,
+): { values: Int32Array; scales: Float32Array } {
+  const k = w.length / rows;
+  const values = new Int32Array(w.length);
+  const scales = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const row = w.subarray(r * k, (r + 1) * k);
+    scales[r] = symmetricScale(row);
+    values.set(quantizeSymmetricRef(row, scales[r]!), r * k);
+  }
+  return { values, scales };
+}

@@ -7,7 +7,7 @@ import { type LayerConfig, Module, registerLayer } from '../nn/module.ts';
 import { tensor } from '../tensor/creation.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { checkNoGrad, floatBuffer, inferenceOnly, int8Buffer, type WatchedBuffer } from './inference-only.ts';
-import { quantizeSymmetricRef, symmetricScale } from './int8-reference.ts';
+import { quantizeRowsSymmetric } from './int8-reference.ts';
 
 /**
  * Int8 lookup table (torch.ao.nn.quantized.Embedding, but symmetric): each row int8 with its own float32
@@ -48,16 +48,11 @@ export class QuantizedEmbedding extends Module {
       () => `int8 rows dequantize to float32; the Embedding's weights are ${e.weight.dtype}`,
     );
     const q = new QuantizedEmbedding(e.numEmbeddings, e.embeddingDim, { paddingIdx: e.paddingIdx });
-    const [n, d] = [e.numEmbeddings, e.embeddingDim];
-    const w = e.weight.toTypedArray() as Float32Array;
-    const qw = new Int32Array(n * d);
-    const scales = new Float32Array(n);
-    for (let r = 0; r < n; r++) {
-      const row = w.subarray(r * d, (r + 1) * d);
-      scales[r] = symmetricScale(row);
-      qw.set(quantizeSymmetricRef(row, scales[r]!), r * d);
-    }
-    q.weight.copy_(tensor(qw, { shape: [n, d] }));
+    const { values, scales } = quantizeRowsSymmetric(
+      e.weight.toTypedArray() as Float32Array,
+      e.numEmbeddings,
+    );
+    q.weight.copy_(tensor(values, { shape: [e.numEmbeddings, e.embeddingDim] }));
     q.weightScale.copy_(tensor(scales));
     return q;
   }

@@ -8,7 +8,7 @@ import { tensor } from '../tensor/creation.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { checkNoGrad, floatBuffer, inferenceOnly, int8Buffer, type WatchedBuffer } from './inference-only.ts';
 import { dynamicInt8Linear, packInt8Weights } from './int8-kernels.ts';
-import { quantizeSymmetricRef, symmetricScale } from './int8-reference.ts';
+import { quantizeRowsSymmetric } from './int8-reference.ts';
 
 type Packed = ReturnType<typeof packInt8Weights>;
 
@@ -51,17 +51,11 @@ export class QuantizedLinear extends Module {
       () => `the int8 kernels produce float32; the Linear's weights are ${lin.weight.dtype}`,
     );
     const q = new QuantizedLinear(lin.inFeatures, lin.outFeatures, { bias: lin.bias !== null });
-    const { n, k } = { n: lin.outFeatures, k: lin.inFeatures };
-    const w = lin.weight.toTypedArray() as Float32Array;
-    const qw = new Int32Array(n * k);
-    const scales = new Float32Array(n);
-    for (let j = 0; j < n; j++) {
-      const row = w.subarray(j * k, (j + 1) * k);
-      const s = symmetricScale(row);
-      scales[j] = s;
-      qw.set(quantizeSymmetricRef(row, s), j * k);
-    }
-    q.weight.copy_(tensor(qw, { shape: [n, k] }));
+    const { values, scales } = quantizeRowsSymmetric(
+      lin.weight.toTypedArray() as Float32Array,
+      lin.outFeatures,
+    );
+    q.weight.copy_(tensor(values, { shape: [lin.outFeatures, lin.inFeatures] }));
     q.weightScale.copy_(tensor(scales));
     if (q.bias !== null && lin.bias !== null) q.bias.copy_(lin.bias);
     return q;
