@@ -53,6 +53,35 @@ function code(v: number, inv: number, zp: number): number {
   return zp + roundHalfEven(Math.fround(v * inv));
 }
 
+/**
+ * The fake-quantization loop both forms share: element i belongs to channel floor(i / inner) mod
+ * scale.length (per tensor: one channel spanning everything). The mask of in-range elements is the
+ * straight-through gradient, kept only when a gradient will be asked for.
+ */
+function fakeQuantize(
+  x: Tensor,
+  v: Float32Array,
+  inner: number,
+  scale: ArrayLike<number>,
+  zeroPoint: ArrayLike<number>,
+  quantMin: number,
+  quantMax: number,
+): Tensor {
+  const channels = scale.length;
+  const out = new Float32Array(v.length);
+  const mask = x.requiresGrad && isGradEnabled() ? new Float32Array(v.length) : null;
+  for (let i = 0; i < v.length; i++) {
+    const ch = Math.floor(i / inner) % channels;
+    const s = Math.fround(scale[ch]!);
+    const zp = zeroPoint[ch]!;
+    const q = code(v[i]!, Math.fround(1 / s), zp);
+    const c = q < quantMin ? quantMin : Math.min(q, quantMax);
+    out[i] = (c - zp) * s;
+    if (mask !== null) mask[i] = q === c ? 1 : 0;
+  }
+  return finish(x, out, mask);
+}
+
 function finish(x: Tensor, out: Float32Array, mask: Float32Array | null): Tensor {
   const y = fromHost(out, x.shape, 'float32');
   if (mask === null) return y;
@@ -71,17 +100,7 @@ export function fakeQuantizePerTensorAffine(
   checkRange(op, quantMin, quantMax);
   checkQParam(op, scale, zeroPoint, quantMin, quantMax);
   const v = checkInput(op, x);
-  const s = Math.fround(scale);
-  const inv = Math.fround(1 / s);
-  const out = new Float32Array(v.length);
-  const mask = x.requiresGrad && isGradEnabled() ? new Float32Array(v.length) : null;
-  for (let i = 0; i < v.length; i++) {
-    const q = code(v[i]!, inv, zeroPoint);
-    const c = q < quantMin ? quantMin : Math.min(q, quantMax);
-    out[i] = (c - zeroPoint) * s;
-    if (mask !== null) mask[i] = q === c ? 1 : 0;
-  }
-  return finish(x, out, mask);
+  return fakeQuantize(x, v, v.length, [scale], [zeroPoint], quantMin, quantMax);
 }
 
 /** torch.fake_quantize_per_channel_affine(x, scale, zeroPoint, axis, quantMin, quantMax). */
@@ -113,16 +132,5 @@ export function fakeQuantizePerChannelAffine(
   const v = checkInput(op, x);
   let inner = 1;
   for (let d = ax + 1; d < rank; d++) inner *= x.shape[d]!;
-  const out = new Float32Array(v.length);
-  const mask = x.requiresGrad && isGradEnabled() ? new Float32Array(v.length) : null;
-  for (let i = 0; i < v.length; i++) {
-    const ch = Math.floor(i / inner) % channels;
-    const s = Math.fround(scale[ch]!);
-    const zp = zeroPoint[ch]!;
-    const q = code(v[i]!, Math.fround(1 / s), zp);
-    const c = q < quantMin ? quantMin : Math.min(q, quantMax);
-    out[i] = (c - zp) * s;
-    if (mask !== null) mask[i] = q === c ? 1 : 0;
-  }
-  return finish(x, out, mask);
+  return fakeQuantize(x, v, inner, scale, zeroPoint, quantMin, quantMax);
 }
