@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { check } from '../core/errors.ts';
 import { writeFileAtomic } from '../io/safetensors.ts';
-import { escapeHtml, htmlTable } from '../report/html.ts';
+import { escapeHtml, htmlPage, htmlTable } from '../report/html.ts';
 import { compactSvg, prefixSvgIds, slimInlineSvg, specToSvg, svgToPng } from '../report/render.ts';
 import type { Comparison } from './compare.ts';
 
@@ -170,16 +170,6 @@ export async function writeComparisonReport(
   const style =
     'body{font-family:"DejaVu Sans","Liberation Sans",Arial,sans-serif;margin:24px auto;max-width:1100px;color:#222;padding:0 16px}.meta{color:#666}table{border-collapse:collapse;margin:8px 0 24px}th,td{border:1px solid #ddd;padding:4px 10px;text-align:right}thead th{background:#f3f5f8}tbody th{text-align:left;font-weight:normal}figure.chart{margin:0;border:1px solid #e5e5e5;padding:8px}.notes li{color:#8a5300}';
   const htmlPath = join(opts.outDir, 'report.html');
-  writeFileAtomic(
-    htmlPath,
-    `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>${escapeHtml(title)}</title><style>${style}</style></head>
-<body>
-${parts.join('\n')}
-</body></html>
-`,
-  );
+  writeFileAtomic(htmlPath, htmlPage(title, parts, style));
   return { jsonPath, htmlPath, svgPath, pngPath };
 }

@@ -118,10 +118,18 @@ export function reportHtml(
         table(['key', 'value'], rows, `details details-${escapeHtml(k)}`),
       );
   }
+  return htmlPage(title, parts);
+}
+
+/**
+ * A self-contained page: inline style, images only as data: URLs, and a CSP that forbids anything else, so
+ * a report opened from disk or mailed on loads nothing from anywhere.
+ */
+export function htmlPage(title: string, parts: readonly string[], style: string = STYLE): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<title>${escapeHtml(title)}</title><style>${style}</style></head>
 <body>
 ${parts.join('\n')}
 </body></html>
