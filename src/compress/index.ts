@@ -1,4 +1,6 @@
 // Public API of the compression area: comparing a saved model with its compressed copy, and the report of it.
+// The chart spec (comparisonChart) stays internal, as src/report's do: its vega-lite type would pull vega's
+// DOM typings into every strict TypeScript consumer (test/package/pack-install).
 export {
   type CompareOptions,
   type Comparison,
@@ -11,7 +13,6 @@ export {
 export {
   type CompareReportOptions,
   type CompareReportResult,
-  comparisonChart,
   comparisonRows,
   writeComparisonReport,
 } from './report.ts';
