@@ -27,7 +27,7 @@ export interface CompareReportResult {
 }
 
 /** One panel per measure (size, each latency, the metric), before and after side by side. */
-export function comparisonChart(c: Comparison): TopLevelSpec {
+function comparisonChart(c: Comparison): TopLevelSpec {
   const values: { measure: string; model: string; value: number }[] = [];
   const add = (measure: string, b: number, a: number) => {
     values.push({ measure, model: 'before', value: b }, { measure, model: 'after', value: a });
