@@ -7,6 +7,7 @@ export * from './layers/attention.ts';
 export * from './layers/conv.ts';
 export * from './layers/dropout.ts';
 export * from './layers/embedding.ts';
+export * from './layers/group-norm.ts';
 export * from './layers/linear.ts';
 export * from './layers/normalization.ts';
 export * from './layers/recurrent.ts';

@@ -9,6 +9,7 @@ import { check, fail, fmtShape } from '../core/errors.ts';
 import type { Conv2dAttrs } from '../kernels/backend.ts';
 import { Conv2d } from '../nn/layers/conv.ts';
 import { Embedding } from '../nn/layers/embedding.ts';
+import { GroupNorm, groupNormalize } from '../nn/layers/group-norm.ts';
 import { Linear } from '../nn/layers/linear.ts';
 import { LayerNorm } from '../nn/layers/normalization.ts';
 import type { AnyModule, HookHandle } from '../nn/module.ts';
@@ -157,6 +158,24 @@ function layerNormRule(m: AnyModule, x: Tensor, g: Tensor): Map<Parameter, Tenso
   return out;
 }
 
+/** GroupNorm: x_hat uses only the sample's own statistics, so dW_b[c] = sum over positions of g * x_hat, db_b[c] = sum of g. */
+function groupNormRule(m: AnyModule, x: Tensor, g: Tensor): Map<Parameter, Tensor> {
+  const gn = m as unknown as GroupNorm;
+  const b = x.shape[0]!;
+  const flat = [b, gn.numChannels, -1];
+  const out = new Map<Parameter, Tensor>();
+  if (gn.weight !== null)
+    out.set(
+      gn.weight,
+      g
+        .mul(groupNormalize(x, gn.numGroups, gn.eps))
+        .reshape(flat)
+        .sum(2),
+    );
+  if (gn.bias !== null) out.set(gn.bias, g.reshape(flat).sum(2));
+  return out;
+}
+
 /** Layer classes, looked up by a module's exact constructor (a subclass may change what forward does). */
 type LayerClass = abstract new (...args: never) => unknown;
 
@@ -165,6 +184,7 @@ const RULES = new Map<LayerClass, GradSampleRule>([
   [Conv2d, conv2dRule],
   [Embedding, embeddingRule],
   [LayerNorm, layerNormRule],
+  [GroupNorm, groupNormRule],
 ]);
 
 const FACTORED = new Map<LayerClass, FactoredRule>([[Linear, linearFactored]]);
@@ -191,7 +211,7 @@ export function checkSupported(model: AnyModule): void {
     if (MIXING.test(m.constructor.name))
       fail(
         op,
-        `${m.constructor.name} at ${where} mixes the samples of a batch (batch statistics), so per-sample gradients do not exist; replace it with LayerNorm (Opacus recommends GroupNorm, which TensorScript does not have yet)`,
+        `${m.constructor.name} at ${where} mixes the samples of a batch (batch statistics), so per-sample gradients do not exist; replace it with LayerNorm or GroupNorm (nn.GroupNorm(numGroups, channels), as Opacus recommends)`,
       );
     if (own.length > 0 && ruleFor(m) === undefined)
       fail(
