@@ -6,7 +6,8 @@ import '../ref/backend.ts';
 import { WasmHeap } from './heap.ts';
 import { PAR_ELEMS } from './kernels/util.ts';
 import { type KernelFlavor, kernelModule } from './module.ts';
-import { type TaskName, ThreadPool } from './pool.ts';
+import { nodeWorkers } from './node-workers.ts';
+import { type PoolHost, type TaskName, ThreadPool } from './pool.ts';
 import { WA, type WasmGlobal } from './wasm-api.ts';
 import './kernels/conv.ts';
 import './kernels/elementwise.ts';
@@ -32,6 +33,11 @@ export interface WasmBackendOptions {
    * (a busy machine; see ThreadPool.account). Default true; tests turn it off to exercise the workers.
    */
   readonly adaptive?: boolean;
+  /**
+   * Where the worker threads come from (default node:worker_threads). The browser build passes Web Workers
+   * (web-workers.ts); scripts/build-browser.mjs swaps the Node host for a throwing shim.
+   */
+  readonly host?: PoolHost;
 }
 
 /** Elements per block of a parallel elementwise task (more blocks than threads balance late workers). */
@@ -98,6 +104,7 @@ export class WasmBackend implements Backend {
       inst.exports,
       ctrl,
       stackTops,
+      opts.host ?? nodeWorkers,
       opts.spinMs ?? 0.1,
       opts.adaptive ?? true,
     );
@@ -124,7 +131,7 @@ export class WasmBackend implements Backend {
   }
 
   /** Stops the workers (tests; a backend is otherwise kept for the life of the process). */
-  terminate(): Promise<number[]> {
+  terminate(): Promise<void> {
     return this.pool.terminate();
   }
 

@@ -1,7 +1,5 @@
-import { Worker } from 'node:worker_threads';
 import { fail } from '../../core/errors.ts';
 import type { WasmMemory, WasmModule } from './wasm-api.ts';
-import { WORKER_SOURCE } from './worker-source.ts';
 
 /** Exports with the task signature (argsPtr, block, blocks) that may run on several threads. */
 export const TASKS = [
@@ -29,6 +27,34 @@ export const TASKS = [
 export type TaskName = (typeof TASKS)[number];
 
 type TaskFn = (args: number, block: number, blocks: number, thread: number) => void;
+
+/** What a worker starts with (Node: its workerData; a page: its first message), read by worker-source.ts. */
+export interface WorkerStart {
+  readonly module: WasmModule;
+  readonly memory: WasmMemory;
+  readonly ctrl: number;
+  readonly tid: number;
+  readonly stackTop: number;
+  readonly tasks: readonly string[];
+  readonly spinMs: number;
+}
+
+/**
+ * Where a pool's threads come from: node:worker_threads (node-workers.ts) or a page's Web Workers
+ * (web-workers.ts). The claiming protocol below is the same for both; this file imports nothing from Node, so
+ * the browser bundle shares it.
+ */
+export interface PoolHost {
+  /** Starts one worker running worker-source.ts's `serve`; its errors go to `onError`. */
+  spawn(start: WorkerStart, onError: (e: Error) => void): { terminate(): unknown };
+  /**
+   * Whether the calling thread may sleep in Atomics.wait while workers finish their blocks. A page's main
+   * thread may not: it spins (Atomics.load) instead.
+   */
+  readonly callerMayWait: boolean;
+  /** The process's CPU time (all threads) in ms, for the starvation test (see account); absent: not judged. */
+  readonly cpuMs?: () => number;
+}
 
 const GEN = 0;
 const DONE = 1;
@@ -58,12 +84,6 @@ const LOSS_TOLERANCE = 0.02;
 const STARVED_SHARE = 0.25;
 const DENSE = 0.5;
 
-/** User + system CPU time of the process, all threads, in ms. */
-function processCpuMs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-}
-
 /**
  * A fixed pool of worker threads over the backend's shared memory. `run` is synchronous and splits a
  * task into blocks that threads claim from a shared range (dynamic scheduling): the calling thread
@@ -73,8 +93,9 @@ function processCpuMs(): number {
  * from the front of the range and workers from the back, so with punctual workers each thread gets the
  * same blocks every time (the same slice of a weight matrix stays in its core's cache). Each block runs
  * `task(args, block, blocks, thread)`; kernels partition their work by block, and kernels with scratch
- * index it by block (at most `size` blocks for those) or by thread (0 = the caller). Workers are
- * unref'd so they never keep the process alive. There is one pool per backend and kernels never
+ * index it by block (at most `size` blocks for those) or by thread (0 = the caller). The host starts the
+ * workers (Node: unref'd worker threads, so they never keep the process alive; a page: Web Workers) and says
+ * whether the caller may sleep while it waits (a page's main thread spins). There is one pool per backend and kernels never
  * dispatch from inside a task, so there is no nested parallelism.
  *
  * Why it is safe to join late: a claim is a compare-exchange on the range word; the caller empties the
@@ -85,8 +106,12 @@ function processCpuMs(): number {
  */
 export class ThreadPool {
   private readonly ctl: Int32Array;
-  private readonly workers: Worker[] = [];
+  private readonly workers: { terminate(): unknown }[] = [];
   private readonly local: Record<TaskName, TaskFn>;
+  private readonly callerMayWait: boolean;
+  /** Tasks whose blocks were published to the workers, and blocks the workers ran (wasmInfo, tests). */
+  dispatched = 0;
+  workerBlocks = 0;
 
   constructor(
     module: WasmModule,
@@ -94,24 +119,22 @@ export class ThreadPool {
     exports: Record<string, unknown>,
     ctrlPtr: number,
     stackTops: readonly number[],
+    host: PoolHost,
     spinMs = 0.1,
     private readonly adaptive = true,
   ) {
     this.ctl = new Int32Array(memory.buffer, ctrlPtr, 16);
     Atomics.store(this.ctl, RANGE, 0);
     this.local = Object.fromEntries(TASKS.map((t) => [t, exports[t] as TaskFn])) as Record<TaskName, TaskFn>;
+    this.callerMayWait = host.callerMayWait;
+    this.cpuMs = host.cpuMs;
     stackTops.forEach((stackTop, i) => {
-      const w = new Worker(WORKER_SOURCE, {
-        eval: true,
-        workerData: { module, memory, ctrl: ctrlPtr, tid: i + 1, stackTop, tasks: [...TASKS], spinMs },
-        // The worker needs none of the parent's flags (a TypeScript loader would only slow its start).
-        execArgv: [],
-      });
-      w.unref();
-      w.on('error', (e) => {
-        this.error = e;
-      });
-      this.workers.push(w);
+      const start = { module, memory, ctrl: ctrlPtr, tid: i + 1, stackTop, tasks: [...TASKS], spinMs };
+      this.workers.push(
+        host.spawn(start, (e) => {
+          this.error = e;
+        }),
+      );
     });
   }
 
@@ -195,13 +218,17 @@ export class ThreadPool {
     const claimed = blocks - Math.max(0, (left >>> 16) - (left & 0xffff)) - lost;
     // Blocks still running belong to workers that are running (or were preempted): spin a little, then
     // sleep until the worker that completes the last block wakes us, so a worker sharing our core can run.
+    // A page's main thread may not sleep: it keeps spinning.
     const t1 = performance.now();
+    const mayWait = this.callerMayWait;
     let spins = 0;
     for (;;) {
       const d = Atomics.load(c, DONE);
       if (d >= claimed) break;
-      if (++spins > 1000) Atomics.wait(c, DONE, d, 1);
+      if (++spins > 1000 && mayWait) Atomics.wait(c, DONE, d, 1);
     }
+    this.dispatched++;
+    this.workerBlocks += claimed - mine;
     if (this.adaptive) this.account(mine, claimed - mine, t1 - t0, performance.now() - t1);
     const workerFailures = Atomics.exchange(c, FAILED, 0);
     if (failure !== undefined) throw failure;
@@ -216,8 +243,8 @@ export class ThreadPool {
   /** performance.now() and the process's CPU time (ms) when the window's first task was accounted. */
   private winStart = 0;
   private winCpu = 0;
-  /** The process CPU clock (ms); a field so tests can stand in for the machine's load. */
-  private cpuMs: () => number = processCpuMs;
+  /** The process CPU clock (ms) from the host, absent in a page; a field so tests can stand in for the load. */
+  private cpuMs: (() => number) | undefined;
   /** Until this time (performance.now()), tasks run on the calling thread alone; 0 = never set. */
   private soloUntil = 0;
   /** How long the next solo period lasts: doubles while dispatch keeps failing to pay. */
@@ -234,7 +261,8 @@ export class ThreadPool {
    *   there (measured: MLP step 8.3-8.7 ms on 2 threads against 7.2 on 1). The process's CPU time over
    *   the window's wall time says how many cores it actually got; below 1 + STARVED_SHARE per worker while the window
    *   was dense with kernels (not a process idling between requests), the second thread is not running
-   *   beside the first.
+   *   beside the first. Only where the host measures CPU time (Node); a page has no such clock, so there
+   *   only the waiting test applies.
    * Either way tasks run on the calling thread alone for 50 ms, doubling up to 2 s while each new try
    * fails and halving back when dispatch pays. Judged per task, one late wake-up or a task the worker
    * missed switched a quiet machine to one thread for seconds at a time, and the MLP step ran no faster
@@ -245,7 +273,7 @@ export class ThreadPool {
     if (this.winTasks === 0) {
       // The window opens after its first task (so a solo period before it is not counted).
       this.winStart = performance.now();
-      this.winCpu = this.cpuMs();
+      this.winCpu = this.cpuMs?.() ?? 0;
     } else {
       this.winSaved += theirs === 0 ? 0 : mine > 0 ? (theirs * ownMs) / mine : ownMs + waitMs;
       this.winWait += waitMs;
@@ -254,7 +282,7 @@ export class ThreadPool {
     if (++this.winTasks < WINDOW_TASKS && this.winOwn < WINDOW_OWN_MS) return;
     const { winSaved: saved, winWait: wait, winOwn: own } = this;
     const wall = performance.now() - this.winStart;
-    const cores = (this.cpuMs() - this.winCpu) / wall;
+    const cores = this.cpuMs === undefined ? Infinity : (this.cpuMs() - this.winCpu) / wall;
     this.winSaved = this.winWait = this.winOwn = this.winTasks = 0;
     const starved = own + wait >= DENSE * wall && cores < 1 + STARVED_SHARE * this.workers.length;
     if (starved || wait > saved + LOSS_TOLERANCE * own) {
@@ -265,7 +293,7 @@ export class ThreadPool {
     }
   }
 
-  terminate(): Promise<number[]> {
-    return Promise.all(this.workers.map((w) => w.terminate()));
+  async terminate(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
