@@ -64,7 +64,8 @@ export interface KeptLayer {
 }
 
 export interface QuantizationReport {
-  scheme: 'dynamic-int8';
+  /** dynamic-int8 (quantizeDynamic), static-int8 (quantizeStatic) or qat-int8 (convertQat). */
+  scheme: 'dynamic-int8' | 'static-int8' | 'qat-int8';
   converted: ConvertedLayer[];
   /** Every layer holding weights that is still fp32, with why. */
   keptFloat: KeptLayer[];
@@ -103,7 +104,7 @@ function stateBytes(m: AnyModule): number {
  * built by its parent's constructor (attention's projections, a custom model's fields) is rebuilt fp32 from
  * the parent's config, so it cannot be replaced by a quantized layer that would survive saving.
  */
-function reachable(cfg: ModuleConfig, m: AnyModule, path: string, out: Set<string>): void {
+export function reachable(cfg: ModuleConfig, m: AnyModule, path: string, out: Set<string>): void {
   out.add(path);
   const layers = cfg.config?.layers;
   const kids = m.namedChildren();
@@ -257,7 +258,7 @@ export function quantizeDynamic<M extends AnyModule>(
 }
 
 /** The model rebuilt from config with `swap`'s layers in place, weights copied from the original. */
-function build(model: AnyModule, cfg: ModuleConfig, swap: Map<string, AnyModule>): AnyModule {
+export function build(model: AnyModule, cfg: ModuleConfig, swap: Map<string, AnyModule>): AnyModule {
   const root = swap.get('');
   if (root !== undefined) return root;
   const out = moduleFromConfig(rebuild(cfg, '', swap));

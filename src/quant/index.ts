@@ -10,5 +10,20 @@ export {
   quantizeDynamic,
 } from './dynamic.ts';
 export { dynamicInt8Linear, int8Matmul, type PackedInt8Weights, packInt8Weights } from './int8-kernels.ts';
+export type { ObserverKind, QParams } from './observers.ts';
 export { QuantizedEmbedding } from './quantized-embedding.ts';
 export { QuantizedLinear } from './quantized-linear.ts';
+export {
+  type QuantizeStaticOptions,
+  quantizeStatic,
+  type StaticConvertedLayer,
+  type StaticQuantizationReport,
+  type StaticQuantizedModel,
+} from './static.ts';
+export {
+  FusedReLU,
+  StaticQuantizedConv2d,
+  type StaticQuantizedConv2dOptions,
+  StaticQuantizedLinear,
+  type StaticQuantizedOptions,
+} from './static-layers.ts';
