@@ -1,10 +1,11 @@
 // The browser build (run by scripts/build.mjs after tsc): src/browser.ts bundled by esbuild into one ESM file,
 // dist/bundle/tensorscript.js, with the two wasm kernel binaries beside it (init() fetches them from there).
 // `--out <dir>` writes elsewhere (the browser test bundles the current sources into a temp dir).
-// node:fs, node:os and node:worker_threads are the three Node modules the wasm backend imports; they resolve to
-// src/backends/wasm/browser-shims.ts, which the browser backend never calls (it runs on one thread and gets its
-// module compiled by init()). Every other Node module is an error: platform 'browser' cannot resolve it, so a
-// browser-entry import of a file-reading module fails the build instead of the page.
+// node:fs and node:os, the two Node modules the wasm backend imports, and node-workers.ts (the Node pool host, the
+// only importer of node:worker_threads) resolve to src/backends/wasm/browser-shims.ts, which the browser backend
+// never calls (init() compiles its module, passes its thread count and starts Web Workers instead). Every other
+// Node module is an error, node:worker_threads included: platform 'browser' cannot resolve it, so a browser-entry
+// import of a Node-only module fails the build instead of the page.
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +31,15 @@ const r = await esbuild.build({
   target: 'es2022',
   sourcemap: false,
   legalComments: 'none',
-  alias: { 'node:fs': shim, 'node:os': shim, 'node:worker_threads': shim },
+  alias: { 'node:fs': shim, 'node:os': shim },
+  plugins: [
+    {
+      name: 'node-pool-host',
+      setup(b) {
+        b.onResolve({ filter: /\/node-workers\.ts$/ }, () => ({ path: shim }));
+      },
+    },
+  ],
   metafile: true,
   logLevel: 'warning',
 });

@@ -3,7 +3,8 @@
  * scripts/build-browser.mjs): tensors, autograd, nn, optim, functional and metrics, with the reference backend
  * and the wasm backend. Node-only areas (files, the CLI, serving, reports, ONNX/native, data readers) are not
  * exported. The wasm kernels load with `await ts.init()` (fetched next to the bundle, or bytes/URL passed in);
- * the browser backend runs on one thread - see backends/wasm/browser.ts for why and how it says so.
+ * the backend runs on a Web Worker pool when the page is cross-origin isolated and on one thread otherwise - see
+ * backends/wasm/browser.ts, and `wasmInfo()` for which.
  */
 import './autograd/grads/index.ts';
 import './backends/ref/index.ts';

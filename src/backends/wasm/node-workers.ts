@@ -1,6 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import type { PoolHost } from './pool.ts';
-import { NODE_WORKER_SOURCE } from './worker-source.ts';
+import { SERVE_SOURCE } from './worker-source.ts';
+
+/** A node:worker_threads worker: the start message is its workerData. */
+const NODE_WORKER_SOURCE = `${SERVE_SOURCE}
+serve(require('node:worker_threads').workerData);
+`;
 
 /** User + system CPU time of the process, all threads, in ms. */
 function processCpuMs(): number {

@@ -1,6 +1,7 @@
 /**
  * The worker's program, as source text so it needs no TypeScript loader and no file path resolution: Node runs
- * it with `eval: true` (NODE_WORKER_SOURCE), a page from a Blob URL (WEB_WORKER_SOURCE). Both run the same
+ * it with `eval: true` (node-workers.ts, which adds its prelude there so the browser bundle holds no Node code),
+ * a page from a Blob URL (WEB_WORKER_SOURCE). Both run the same
  * `serve`: instantiate the kernel module on the shared memory with the worker's own stack, then loop: spin on
  * the generation counter for a while (a kernel is usually dispatched again within microseconds during
  * training), then sleep in Atomics.wait (a worker may block, in Node and in a browser); on a new generation,
@@ -10,7 +11,7 @@
  * 4 block count, 5 workers ready, 6 unclaimed range (end << 16 | front), 7 sleeping workers,
  * 8 blocks that threw (the caller reports them).
  */
-const SERVE = `
+export const SERVE_SOURCE = `
 function serve({ module, memory, ctrl, tid, stackTop, tasks, spinMs }) {
   const inst = new WebAssembly.Instance(module, { env: { memory } });
   inst.exports.__stack_pointer.value = stackTop;
@@ -53,17 +54,12 @@ function serve({ module, memory, ctrl, tid, stackTop, tasks, spinMs }) {
 }
 `;
 
-/** A node:worker_threads worker: the start message is its workerData. */
-export const NODE_WORKER_SOURCE = `${SERVE}
-serve(require('node:worker_threads').workerData);
-`;
-
 /**
  * A Web Worker: the start message is the first postMessage (the compiled module and the shared memory are
  * structured-cloned, i.e. shared, not copied). `serve` never returns, so this worker handles no later message;
  * `terminate()` stops it. An instantiation error surfaces as the worker's error event.
  */
-export const WEB_WORKER_SOURCE = `${SERVE}
+export const WEB_WORKER_SOURCE = `${SERVE_SOURCE}
 self.onmessage = (e) => {
   self.onmessage = null;
   serve(e.data);
