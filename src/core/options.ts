@@ -136,3 +136,21 @@ export function defaultsOf<O = Record<string, unknown>>(specs: OptionSpecs): O {
 export function optionKeys<T>(keys: { [K in keyof Required<T>]: true }): readonly string[] {
   return Object.keys(keys);
 }
+
+/**
+ * The options object of an op (docs/decisions/registries.md, "Optional op arguments"): refuses a bare value where
+ * the options go, or arguments past them — an older positional call such as `layerNorm(x, shape, w, b, 1e-5)`
+ * or `dropout(x, 0.3)` — naming the op's form, then refuses unknown keys with a suggestion.
+ */
+export function checkOpOptions(
+  op: string,
+  opts: unknown,
+  known: readonly string[],
+  form: string,
+  extraArgs = 0,
+): void {
+  const proto = opts !== null && typeof opts === 'object' ? Object.getPrototypeOf(opts) : undefined;
+  const plain = opts === undefined || proto === Object.prototype || proto === null;
+  if (!plain || extraArgs > 0) fail(op, `the optional arguments go in one options object: ${form}`);
+  checkOptionKeys(op, opts, known);
+}

@@ -117,8 +117,8 @@ unary('Neg', (x) => x.neg());
 unary('Abs', (x) => x.abs());
 unary('Erf', (x) => x.erf());
 unary('Reciprocal', (x) => x.reciprocal());
-unary('LeakyRelu', (x, c) => leakyRelu(x, c.a.float('alpha', 0.01)));
-unary('Elu', (x, c) => elu(x, c.a.float('alpha', 1)));
+unary('LeakyRelu', (x, c) => leakyRelu(x, { negativeSlope: c.a.float('alpha', 0.01) }));
+unary('Elu', (x, c) => elu(x, { alpha: c.a.float('alpha', 1) }));
 unary('Softplus', (x) => softplus(x));
 unary('Softmax', (x, c) => softmax(x, c.a.int('axis', -1)));
 unary('LogSoftmax', (x, c) => logSoftmax(x, c.a.int('axis', -1)));
@@ -209,7 +209,7 @@ ops.set('Gemm', (inp, c) => {
   const tb = c.a.int('transB', 0) === 1;
   // torch.nn.Linear's form (transB, alpha = beta = 1) maps onto the fused linear op.
   if (!ta && tb && alpha === 1 && beta === 1 && (bias === null || bias.ndim === 1))
-    return [linear(a, b, bias)];
+    return [linear(a, b, { bias })];
   let y = matmul(ta ? permute(a, [1, 0]) : a, tb ? permute(b, [1, 0]) : b);
   if (alpha !== 1) y = y.mul(alpha);
   if (bias !== null) y = y.add(beta === 1 ? bias : bias.mul(beta));
@@ -300,7 +300,8 @@ ops.set('Conv', (inp, c) => {
   const [xp, padding] = padded(c, x, kernel, strides, dilations, 0);
   const bias = inp[2] === undefined ? null : T(inp[2], c, 2);
   return [
-    conv2d(xp, w, bias, {
+    conv2d(xp, w, {
+      bias,
       stride: [strides[0]!, strides[1]!],
       padding,
       dilation: [dilations[0]!, dilations[1]!],
@@ -391,7 +392,7 @@ ops.set('LayerNormalization', (inp, c) => {
     t.shape.join(',') === dims.join(',')
       ? t
       : t.mul(tensor(new Float32Array(dims.reduce((p, q) => p * q, 1)).fill(1), { shape: dims }));
-  const y = layerNorm(x, dims, full(scale), bias === null ? null : full(bias), eps);
+  const y = layerNorm(x, dims, { weight: full(scale), bias: bias === null ? null : full(bias), eps });
   if (c.outputs <= 1) return [y];
   // The optional Mean and InvStdDev outputs: statistics over the normalised axes, kept as size-1 dims.
   const axes = [...Array(x.ndim - axis).keys()].map((i) => i + axis);
@@ -640,7 +641,7 @@ ops.set('LSTM', (inp, c) => {
     for (let step = 0; step < seq; step++) {
       const t = reverse ? seq - 1 - step : step;
       const xt = reshape(x.narrow(0, t, 1), [batch, x.shape[2]!]);
-      const g = linear(xt, wd, bias).add(linear(h, rd));
+      const g = linear(xt, wd, { bias }).add(linear(h, rd));
       const gate = (k: number) => g.narrow(1, k * hidden, hidden);
       const i = (pi === null ? gate(0) : gate(0).add(pi.mul(cell))).sigmoid();
       const f = (pf === null ? gate(2) : gate(2).add(pf.mul(cell))).sigmoid();
@@ -703,12 +704,12 @@ ops.set('GRU', (inp, c) => {
     for (let step = 0; step < seq; step++) {
       const t = reverse ? seq - 1 - step : step;
       const xt = reshape(x.narrow(0, t, 1), [batch, x.shape[2]!]);
-      const gx = linear(xt, wd, wb);
-      const gh = linear(h, rd, rb);
+      const gx = linear(xt, wd, { bias: wb });
+      const gh = linear(h, rd, { bias: rb });
       const part = (g: Tensor, k: number) => g.narrow(1, k * hidden, hidden);
       const z = part(gx, 0).add(part(gh, 0)).sigmoid();
       const rr = part(gx, 1).add(part(gh, 1)).sigmoid();
-      const hh = beforeReset ? rr.mul(part(gh, 2)) : linear(rr.mul(h), rh, rbh);
+      const hh = beforeReset ? rr.mul(part(gh, 2)) : linear(rr.mul(h), rh, { bias: rbh });
       const cand = part(gx, 2).add(hh).tanh();
       h = cand.add(z.mul(h.sub(cand)));
       outs[t] = h;

@@ -14,7 +14,7 @@ export {
 } from './ops/activations.ts';
 export type { Conv2dOptions, IntPair, Pool2dOptions } from './ops/conv.ts';
 export { adaptiveAvgPool2d, avgPool2d, conv2d, maxPool2d } from './ops/conv.ts';
-export { dropout } from './ops/dropout.ts';
+export { type DropoutOptions, dropout } from './ops/dropout.ts';
 export { embedding } from './ops/indexing.ts';
 export { linear } from './ops/linalg.ts';
 export type {
@@ -34,4 +34,9 @@ export {
   nllLoss,
   smoothL1Loss,
 } from './ops/losses.ts';
-export { batchNorm, layerNorm } from './ops/normalization.ts';
+export {
+  type BatchNormOptions,
+  batchNorm,
+  type LayerNormOptions,
+  layerNorm,
+} from './ops/normalization.ts';

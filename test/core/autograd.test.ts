@@ -56,17 +56,17 @@ describe('autograd semantics', () => {
 describe('dropout', () => {
   it('zeroes about p of the elements, scales the rest by 1/(1-p), and is seeded', () => {
     const x = ts.ones([10000]);
-    const y = ts.functional.dropout(x, 0.3, true, new ts.Generator(9)).toTypedArray();
+    const y = ts.functional.dropout(x, { p: 0.3, generator: new ts.Generator(9) }).toTypedArray();
     const zeros = Array.from(y).filter((v) => v === 0).length;
     assert.ok(Math.abs(zeros / 10000 - 0.3) < 0.02, `zero fraction ${zeros / 10000}`);
     assert.ok(Array.from(y).every((v) => v === 0 || Math.abs(v - 1 / 0.7) < 1e-6));
-    const again = ts.functional.dropout(x, 0.3, true, new ts.Generator(9)).toTypedArray();
+    const again = ts.functional.dropout(x, { p: 0.3, generator: new ts.Generator(9) }).toTypedArray();
     assert.deepEqual(again, y);
-    assert.equal(ts.functional.dropout(x, 0.3, false), x);
+    assert.equal(ts.functional.dropout(x, { p: 0.3, training: false }), x);
   });
   it('passes gradients only through kept elements', () => {
     const x = ts.ones([100], { requiresGrad: true });
-    const y = ts.functional.dropout(x, 0.5, true, new ts.Generator(1));
+    const y = ts.functional.dropout(x, { p: 0.5, generator: new ts.Generator(1) });
     y.sum().backward();
     assert.deepEqual(Array.from(x.grad!.toTypedArray()), Array.from(y.toTypedArray()));
   });

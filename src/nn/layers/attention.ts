@@ -173,9 +173,9 @@ export class MultiheadAttention extends Module<
     const dh = this.headDim;
     // [N, L, E] -> [N, h, L, dh]
     const heads = (t: Tensor, len: number) => t.reshape([n, len, h, dh]).transpose(1, 2);
-    const q = heads(linear(q0, wq, bq), l);
-    const k = heads(linear(k0, wk, bk), s);
-    const v = heads(linear(v0, wv, bv), s);
+    const q = heads(linear(q0, wq, { bias: bq }), l);
+    const k = heads(linear(k0, wk, { bias: bk }), s);
+    const v = heads(linear(v0, wv, { bias: bv }), s);
     let scores = q.mul(1 / Math.sqrt(dh)).matmul(k.transpose(-2, -1)); // [N, h, L, S]
     const dtype = scores.dtype;
     let mask: Tensor | null = null;
@@ -217,7 +217,7 @@ export class MultiheadAttention extends Module<
     }
     if (mask !== null) scores = scores.add(mask);
     let attn = softmax(scores, -1);
-    if (this.dropout > 0 && this.training) attn = dropout(attn, this.dropout, true);
+    if (this.dropout > 0 && this.training) attn = dropout(attn, { p: this.dropout });
     const ctx = attn.matmul(v).transpose(1, 2).reshape([n, l, e]); // [N, L, E]
     let out = this.outProj.call(ctx);
     out = !batched ? out.squeeze(0) : this.batchFirst ? out : out.transpose(0, 1);

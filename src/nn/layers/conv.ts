@@ -98,7 +98,8 @@ export class Conv2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return conv2d(x, this.weight, this.bias, {
+    return conv2d(x, this.weight, {
+      bias: this.bias,
       stride: this.stride,
       padding: this.padding,
       dilation: this.dilation,

@@ -16,7 +16,7 @@ export class Dropout extends Module {
     this.generator = opts.generator;
   }
   forward(x: Tensor): Tensor {
-    return dropout(x, this.p, this.training, this.generator);
+    return dropout(x, { p: this.p, training: this.training, generator: this.generator });
   }
   override getConfig(): LayerConfig {
     return { p: this.p };

@@ -47,7 +47,7 @@ export class Linear extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return linear(x, this.weight, this.bias);
+    return linear(x, this.weight, { bias: this.bias });
   }
 
   override getConfig(): LayerConfig {

@@ -188,7 +188,7 @@ export class LayerNorm extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return layerNorm(x, this.normalizedShape, this.weight, this.bias, this.eps);
+    return layerNorm(x, this.normalizedShape, { weight: this.weight, bias: this.bias, eps: this.eps });
   }
 
   override getConfig(): LayerConfig {

@@ -140,14 +140,14 @@ abstract class RNNBase<S> extends Module<[Tensor, S?], [Tensor, S]> {
       for (let d = 0; d < dirs; d++) {
         const k = l * dirs + d;
         const w = this.#weights[k]!;
-        const xw = linear(x, w.wIh, w.bIh); // [T, N, G*H]: the input part of every step at once
+        const xw = linear(x, w.wIh, { bias: w.bIh }); // [T, N, G*H]: the input part of every step at once
         let h = hInit.index([k]);
         let c = cInit === null ? null : cInit.index([k]);
         const hs: Tensor[] = new Array(steps);
         for (let s = 0; s < steps; s++) {
           const t = d === 0 ? s : steps - 1 - s;
           const gi = xw.index([t]);
-          const gh = linear(h, w.wHh, w.bHh);
+          const gh = linear(h, w.wHh, { bias: w.bHh });
           [h, c] = this.cell(gi, gh, h, c);
           hs[t] = h;
         }
@@ -156,7 +156,7 @@ abstract class RNNBase<S> extends Module<[Tensor, S?], [Tensor, S]> {
         if (c !== null) cOut.push(c);
       }
       x = dirs === 1 ? outs[0]! : cat(outs, 2);
-      if (this.dropout > 0 && this.training && l < this.numLayers - 1) x = dropout(x, this.dropout, true);
+      if (this.dropout > 0 && this.training && l < this.numLayers - 1) x = dropout(x, { p: this.dropout });
     }
     let out = x;
     let h = stack(hOut, 0);

@@ -1,5 +1,6 @@
 import { arrayFor } from '../../core/dtype.ts';
 import { check, fmtShape } from '../../core/errors.ts';
+import { checkOpOptions } from '../../core/options.ts';
 import type { Conv2dAttrs, Pool2dAttrs } from '../../kernels/backend.ts';
 import { runKernel } from '../../kernels/kernel-registry.ts';
 import { fromHost, record, uninit } from '../lifecycle.ts';
@@ -21,6 +22,7 @@ function pair(op: string, name: string, v: IntPair, min: number): [number, numbe
 }
 
 export interface Conv2dOptions {
+  bias?: Tensor | null;
   stride?: IntPair;
   /** Pixels of zero padding per side, or 'valid' (none) / 'same' (output size = input size; stride 1). */
   padding?: IntPair | 'valid' | 'same';
@@ -32,13 +34,18 @@ function convOutSize(n: number, k: number, s: number, p: number, d: number): num
   return Math.floor((n + 2 * p - d * (k - 1) - 1) / s) + 1;
 }
 
-/** torch.nn.functional.conv2d on NCHW input with OIHW weight. */
-export function conv2d(
-  x: Tensor,
-  weight: Tensor,
-  bias: Tensor | null = null,
-  opts: Conv2dOptions = {},
-): Tensor {
+const CONV2D_KEYS = ['bias', 'stride', 'padding', 'dilation', 'groups'];
+
+/** torch.nn.functional.conv2d on NCHW input with OIHW weight: `conv2d(x, weight, { bias, stride, padding, dilation, groups })`. */
+export function conv2d(x: Tensor, weight: Tensor, opts: Conv2dOptions = {}, ...rest: never[]): Tensor {
+  checkOpOptions(
+    'conv2d',
+    opts,
+    CONV2D_KEYS,
+    'conv2d(x, weight, { bias, stride, padding, dilation, groups })',
+    rest.length,
+  );
+  const bias = opts.bias ?? null;
   assertTensor('conv2d', x);
   assertTensor('conv2d', weight, 'weight');
   check(x.ndim === 4, 'conv2d', () => `expected 4-D input [N,C,H,W], got ${fmtShape(x.shape)}`);
@@ -173,6 +180,16 @@ function poolSetup(
   opts: Pool2dOptions,
   dilationAllowed: boolean,
 ): { attrs: Pool2dAttrs; outShape: number[] } {
+  // maxPool2d has dilation, avgPool2d countIncludePad; each refuses the other's key rather than ignore it.
+  const keys = [
+    'kernelSize',
+    'stride',
+    'padding',
+    'ceilMode',
+    dilationAllowed ? 'dilation' : 'countIncludePad',
+  ];
+  checkOpOptions(op, opts, keys, `${op}(x, { ${keys.join(', ')} })`);
+  check(opts?.kernelSize !== undefined, op, () => `kernelSize is required: ${op}(x, { kernelSize: 2 })`);
   assertTensor(op, x);
   check(x.ndim === 4, op, () => `expected 3-D [C,H,W] or 4-D [N,C,H,W] input, got ${fmtShape(x.shape)}`);
   const kernel = pair(op, 'kernelSize', opts.kernelSize, 1);

@@ -1,4 +1,5 @@
 import { check, fmtShape } from '../../core/errors.ts';
+import { checkOpOptions } from '../../core/options.ts';
 import { normDim, sizeOf } from '../../core/shape.ts';
 import { runKernel } from '../../kernels/kernel-registry.ts';
 import { record } from '../lifecycle.ts';
@@ -149,7 +150,15 @@ export function embedding(
   indices: Tensor,
   weight: Tensor,
   opts: { paddingIdx?: number | null } = {},
+  ...rest: never[]
 ): Tensor {
+  checkOpOptions(
+    'embedding',
+    opts,
+    ['paddingIdx'],
+    'embedding(indices, weight, { paddingIdx })',
+    rest.length,
+  );
   assertTensor('embedding', indices, 'indices');
   assertTensor('embedding', weight, 'weight');
   check(

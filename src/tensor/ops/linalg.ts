@@ -1,5 +1,6 @@
 import { noGrad } from '../../autograd/node.ts';
 import { check, fmtShape } from '../../core/errors.ts';
+import { checkOpOptions } from '../../core/options.ts';
 import { broadcastShapes, sizeOf } from '../../core/shape.ts';
 import { hasKernel, runKernel, tryKernel } from '../../kernels/kernel-registry.ts';
 import { record, uninit } from '../lifecycle.ts';
@@ -97,10 +98,18 @@ function mm(a: Tensor, b: Tensor): Tensor {
   return record('matmul', [a, b], out);
 }
 
-/** torch.nn.functional.linear: x @ weight^T + bias, weight [out, in]. */
-export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+/** torch.nn.functional.linear: `linear(x, weight, { bias })` = x @ weight^T + bias, weight [out, in]. */
+export function linear(
+  x: Tensor,
+  weight: Tensor,
+  opts: { bias?: Tensor | null } = {},
+  ...rest: never[]
+): Tensor {
+  checkOpOptions('linear', opts, ['bias'], 'linear(x, weight, { bias })', rest.length);
+  const bias = opts.bias ?? null;
   assertTensor('linear', x);
   assertTensor('linear', weight, 'weight');
+  if (bias !== null) assertTensor('linear', bias, 'bias');
   check(weight.ndim === 2, 'linear', () => `weight must be 2-D [out, in], got ${fmtShape(weight.shape)}`);
   check(
     x.shape[x.ndim - 1] === weight.shape[1],

@@ -1,4 +1,5 @@
 import { check, fail, fmtShape } from '../../core/errors.ts';
+import { checkOpOptions } from '../../core/options.ts';
 import { shapesEqual } from '../../core/shape.ts';
 import type { Tensor } from '../tensor.ts';
 import { logSoftmax } from './activations.ts';
@@ -28,17 +29,34 @@ function sameShape(op: string, input: Tensor, target: Tensor): void {
   );
 }
 
+/** Every loss takes (input, target, options): known keys only, no further positional arguments. */
+function lossOptions(op: string, opts: unknown, keys: readonly string[], rest: number): void {
+  checkOpOptions(op, opts, keys, `${op}(input, target, { ${keys.join(', ')} })`, rest);
+}
+
 function asFloat(t: Tensor, like: Tensor): Tensor {
   return t.dtype === like.dtype ? t : t.to(like.dtype);
 }
 
-export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
+export function mseLoss(
+  input: Tensor,
+  target: Tensor,
+  opts: { reduction?: Reduction } = {},
+  ...rest: never[]
+): Tensor {
+  lossOptions('mseLoss', opts, ['reduction'], rest.length);
   sameShape('mseLoss', input, target);
   const d = input.sub(asFloat(target, input));
   return reduce('mseLoss', d.mul(d), opts.reduction);
 }
 
-export function l1Loss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
+export function l1Loss(
+  input: Tensor,
+  target: Tensor,
+  opts: { reduction?: Reduction } = {},
+  ...rest: never[]
+): Tensor {
+  lossOptions('l1Loss', opts, ['reduction'], rest.length);
   sameShape('l1Loss', input, target);
   return reduce('l1Loss', input.sub(asFloat(target, input)).abs(), opts.reduction);
 }
@@ -47,7 +65,9 @@ export function smoothL1Loss(
   input: Tensor,
   target: Tensor,
   opts: { reduction?: Reduction; beta?: number } = {},
+  ...rest: never[]
 ): Tensor {
+  lossOptions('smoothL1Loss', opts, ['reduction', 'beta'], rest.length);
   sameShape('smoothL1Loss', input, target);
   const beta = opts.beta ?? 1;
   check(beta >= 0, 'smoothL1Loss', () => `beta must be >= 0, got ${beta}`);
@@ -62,7 +82,9 @@ export function huberLoss(
   input: Tensor,
   target: Tensor,
   opts: { reduction?: Reduction; delta?: number } = {},
+  ...rest: never[]
 ): Tensor {
+  lossOptions('huberLoss', opts, ['reduction', 'delta'], rest.length);
   sameShape('huberLoss', input, target);
   const delta = opts.delta ?? 1;
   check(delta > 0, 'huberLoss', () => `delta must be > 0, got ${delta}`);
@@ -87,7 +109,8 @@ function classView(w: Tensor, ndim: number): Tensor {
 }
 
 /** torch.nn.functional.nll_loss for [N, C] / [N, C, d1, ...] log-probabilities (or [C] with a scalar target). */
-export function nllLoss(logProbs: Tensor, target: Tensor, opts: NllOptions = {}): Tensor {
+export function nllLoss(logProbs: Tensor, target: Tensor, opts: NllOptions = {}, ...rest: never[]): Tensor {
+  lossOptions('nllLoss', opts, ['weight', 'ignoreIndex', 'reduction'], rest.length);
   assertTensor('nllLoss', logProbs);
   assertTensor('nllLoss', target, 'target');
   if (logProbs.ndim === 1)
@@ -143,7 +166,13 @@ export interface CrossEntropyOptions extends NllOptions {
  * torch.nn.functional.cross_entropy on logits [N, C, ...]: class-index targets (int32, with weights,
  * ignoreIndex and label smoothing) or class-probability targets (float, same shape as the input).
  */
-export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+export function crossEntropy(
+  input: Tensor,
+  target: Tensor,
+  opts: CrossEntropyOptions = {},
+  ...rest: never[]
+): Tensor {
+  lossOptions('crossEntropy', opts, ['weight', 'ignoreIndex', 'reduction', 'labelSmoothing'], rest.length);
   assertTensor('crossEntropy', input);
   assertTensor('crossEntropy', target, 'target');
   const eps = opts.labelSmoothing ?? 0;
@@ -198,7 +227,13 @@ export interface BceOptions {
 }
 
 /** torch.nn.functional.binary_cross_entropy on probabilities; logs are clamped at -100 as torch does. */
-export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BceOptions = {}): Tensor {
+export function binaryCrossEntropy(
+  input: Tensor,
+  target: Tensor,
+  opts: BceOptions = {},
+  ...rest: never[]
+): Tensor {
+  lossOptions('binaryCrossEntropy', opts, ['weight', 'reduction'], rest.length);
   sameShape('binaryCrossEntropy', input, target);
   const d = input.toTypedArray();
   for (const v of d)
@@ -224,7 +259,9 @@ export function binaryCrossEntropyWithLogits(
   input: Tensor,
   target: Tensor,
   opts: BceWithLogitsOptions = {},
+  ...rest: never[]
 ): Tensor {
+  lossOptions('binaryCrossEntropyWithLogits', opts, ['weight', 'reduction', 'posWeight'], rest.length);
   sameShape('binaryCrossEntropyWithLogits', input, target);
   const t = asFloat(target, input);
   const softTerm = input.abs().neg().exp().log1p().add(input.neg().relu());

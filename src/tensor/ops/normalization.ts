@@ -1,19 +1,40 @@
 import { noGrad } from '../../autograd/node.ts';
 import { check, fail, fmtShape } from '../../core/errors.ts';
-import { checkOptionKeys } from '../../core/options.ts';
+import { checkOpOptions, checkOptionKeys } from '../../core/options.ts';
 import { Tensor } from '../tensor.ts';
 import { assertTensor } from './dispatch.ts';
 import { mean, variance } from './reduce.ts';
 import { reshape } from './views.ts';
 
-/** torch.nn.functional.layer_norm over the trailing `normalizedShape` dims (biased variance). */
+/** The optional arguments of layerNorm (torch's keyword arguments of F.layer_norm). */
+export interface LayerNormOptions {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  eps?: number;
+}
+
+/**
+ * torch.nn.functional.layer_norm over the trailing `normalizedShape` dims (biased variance): `layerNorm(x,
+ * normalizedShape, { weight, bias, eps = 1e-5 })`, operands positional and optional arguments in one options
+ * object as every op (docs/decisions/registries.md).
+ */
 export function layerNorm(
   x: Tensor,
   normalizedShape: readonly number[],
-  weight: Tensor | null = null,
-  bias: Tensor | null = null,
-  eps = 1e-5,
+  opts: LayerNormOptions = {},
+  ...rest: never[]
 ): Tensor {
+  checkOpOptions(
+    'layerNorm',
+    opts,
+    ['weight', 'bias', 'eps'],
+    'layerNorm(x, normalizedShape, { weight, bias, eps })',
+    rest.length,
+  );
+  const { weight = null, bias = null, eps = 1e-5 } = opts;
+  if (weight !== null) assertTensor('layerNorm', weight, 'weight');
+  if (bias !== null) assertTensor('layerNorm', bias, 'bias');
+  check(Number.isFinite(eps), 'layerNorm', () => `eps must be a finite number, got ${String(eps)}`);
   assertTensor('layerNorm', x);
   const k = normalizedShape.length;
   check(

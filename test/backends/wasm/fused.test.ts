@@ -454,7 +454,7 @@ describe('fused ops in the op layer', () => {
       const x = ts.randn([6, 13], { generator: new ts.Generator(1) }).requiresGrad_(true);
       const w = ts.randn([9, 13], { generator: new ts.Generator(2) }).requiresGrad_(true);
       const b = ts.randn([9], { generator: new ts.Generator(3) }).requiresGrad_(true);
-      const y = ts.functional.linear(x, w, b);
+      const y = ts.functional.linear(x, w, { bias: b });
       assert.equal(y.gradFn?.op, 'linear');
       const h = y.relu();
       h.backward(ts.randn(h.shape, { generator: new ts.Generator(4) }));
