@@ -11,6 +11,8 @@ export {
 } from './dynamic.ts';
 export { dynamicInt8Linear, int8Matmul, type PackedInt8Weights, packInt8Weights } from './int8-kernels.ts';
 export type { ObserverKind, QParams } from './observers.ts';
+export { convertQat, type PrepareQatOptions, prepareQat, type QatModel, type QatReport } from './qat.ts';
+export { QatConv2d, QatLinear, type QatOptions } from './qat-layers.ts';
 export { QuantizedEmbedding } from './quantized-embedding.ts';
 export { QuantizedLinear } from './quantized-linear.ts';
 export {
