@@ -7,7 +7,7 @@ const params = new URLSearchParams(location.search);
 const STEPS = Number(params.get('steps') ?? 400);
 const BATCH = 100;
 const status = document.getElementById('status');
-const state = { done: false, losses: [], accuracy: undefined, info: undefined, error: undefined };
+const state = { done: false, losses: [], accuracy: undefined, info: undefined, pool: undefined, error: undefined };
 window.example = state;
 
 function normalise(pixels) {
@@ -89,7 +89,9 @@ async function main() {
     }),
   );
   state.accuracy = predicted.filter((p, i) => p === labels[nTrain + i]).length / nTest;
-  status.textContent = `trained ${STEPS} steps on ${nTrain} digits: test accuracy ${(100 * state.accuracy).toFixed(1)}% on ${nTest} (${state.info.threading})`;
+  state.pool = ts.wasmInfo();
+  const shared = state.pool.dispatchedTasks > 0 ? `; ${state.pool.dispatchedTasks} kernel tasks split across workers` : '';
+  status.textContent = `trained ${STEPS} steps on ${nTrain} digits: test accuracy ${(100 * state.accuracy).toFixed(1)}% on ${nTest} (${state.info.threading}${shared})`;
 
   // Classify the drawing: scale the 280x280 canvas to 28x28 and read one channel as the pixel value.
   const draw = document.getElementById('draw');

@@ -2,8 +2,9 @@
  * Serves the browser example (examples/browser/index.html) from loopback: the page, the browser bundle and its
  * wasm kernels (dist/bundle, built by `npm run build`), and a slice of MNIST as one binary file
  * (/mnist.bin: uint32 count, then count x 784 float32 pixels in [0, 1], then count uint8 labels; train slice
- * first, then test slice). With `isolated` every answer carries COOP/COEP, so the page is cross-origin
- * isolated. Run it with `npx tsx examples/browser/serve.ts [--isolated] [--port 8090]`.
+ * first, then test slice). Every answer carries COOP/COEP unless `isolated` is false, so the page is
+ * cross-origin isolated and the wasm backend runs on its Web Worker pool. Run it with
+ * `npx tsx examples/browser/serve.ts [--plain] [--port 8090]`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -13,6 +14,7 @@ import * as ts from '../../src/index.ts';
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
 export interface ExampleServerOptions {
+  /** Send COOP/COEP (default true): the page gets shared memory, so the backend's worker pool. */
   readonly isolated?: boolean;
   readonly port?: number;
   /** Folder with tensorscript.js and the kernels (default dist/bundle). */
@@ -59,7 +61,7 @@ export async function startExampleServer(
       return;
     }
     const headers: Record<string, string> = { 'content-type': f[0], 'cache-control': 'no-store' };
-    if (o.isolated === true) {
+    if (o.isolated !== false) {
       headers['cross-origin-opener-policy'] = 'same-origin';
       headers['cross-origin-embedder-policy'] = 'require-corp';
     }

@@ -2,6 +2,8 @@
  * The browser example page (examples/browser) in headless Chromium, served from loopback with and without
  * COOP/COEP: it trains the seed MLP for 200 steps on a 2,000-digit MNIST slice, the loss falls, test accuracy on
  * 500 digits passes 80%, and a test digit drawn onto the canvas is classified as the model classifies its pixels.
+ * Isolated (the example server's default) it trains on the Web Worker pool, plain on one thread, and the page's
+ * status line says which.
  * The bundle is built from the current sources into a temp dir.
  */
 import assert from 'node:assert/strict';
@@ -22,6 +24,8 @@ interface ExampleState {
   losses: number[];
   accuracy: number;
   info: { threads: number; crossOriginIsolated: boolean; threading: string };
+  pool: { dispatchedTasks: number };
+  status: string;
 }
 
 let browser: Browser;
@@ -62,11 +66,24 @@ describe('examples/browser in headless Chromium', () => {
         );
         const s = (await page.evaluate(() => {
           const e = (window as unknown as { example: ExampleState }).example;
-          return { done: e.done, error: e.error, losses: e.losses, accuracy: e.accuracy, info: e.info };
+          const status = document.getElementById('status')!.textContent;
+          return {
+            done: e.done,
+            error: e.error,
+            losses: e.losses,
+            accuracy: e.accuracy,
+            info: e.info,
+            pool: e.pool,
+            status,
+          };
         })) as ExampleState;
         assert.equal(s.error, undefined, `${s.error}\n${logs.join('\n')}`);
         assert.equal(s.info.crossOriginIsolated, isolated);
-        assert.equal(s.info.threads, 1);
+        if (isolated) {
+          assert.ok(s.info.threads > 1, s.info.threading);
+          assert.ok(s.pool.dispatchedTasks > 0, 'no kernel task went to the workers');
+        } else assert.equal(s.info.threads, 1);
+        assert.ok(s.status.includes(s.info.threading), `status line: ${s.status}`);
         assert.equal(s.losses.length, 200);
         const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
         const first = mean(s.losses.slice(0, 20));
