@@ -422,10 +422,17 @@ export async function fitSource(
     });
     const yTest = Array.from(testRows, (i) => src.y[i]!);
     const evalStart = performance.now();
-    const outputs = predictOutputs(fit.trainer, testX, opts, src);
+    // A run on every row (split.testFraction 0) has no test split to predict or score.
+    const outputs: Outputs =
+      testRows.length > 0
+        ? predictOutputs(fit.trainer, testX, opts, src)
+        : { values: new Float64Array(0), rows: 0, cols: 0 };
     const evalSeconds = (performance.now() - evalStart) / 1000;
-    const metrics = scoreOutputs(src.task, src.classes, yTest, outputs, ev.threshold);
-    metrics.loss = fit.trainer.evaluate(testX, testY, { batchSize: ev.batchSize }).loss!;
+    const metrics: Record<string, number> = {};
+    if (testRows.length > 0) {
+      Object.assign(metrics, scoreOutputs(src.task, src.classes, yTest, outputs, ev.threshold));
+      metrics.loss = fit.trainer.evaluate(testX, testY, { batchSize: ev.batchSize }).loss!;
+    }
     const model = savedModelOf({
       source: src,
       preprocessor: pre,

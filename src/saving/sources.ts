@@ -32,7 +32,7 @@ import { isRegressionLoss, type LossConfig, type Task } from './task.ts';
 
 /** How rows are split into train and test parts (sources without an official test set). */
 export interface SplitSpec {
-  /** Fraction of the rows held out as the test set (default 0.2). */
+  /** Fraction of the rows held out as the test set (default 0.2); 0 trains on every row (no test scores). */
   testFraction?: number;
   /** Keep the class proportions in both parts (classification only; default true). */
   stratify?: boolean;
@@ -273,6 +273,7 @@ function holdout(
   task: Task,
 ): { train: Int32Array; test: Int32Array } {
   const s = d.split ?? {};
+  if (s.testFraction === 0) return { train: range(0, n), test: new Int32Array(0) };
   const stratify = task === 'classification' && (s.stratify ?? true) ? y : undefined;
   return trainTestSplit(n, { testSize: s.testFraction ?? 0.2, seed: s.seed ?? seed, stratify });
 }
@@ -406,11 +407,11 @@ export function encodeLabels(
 ): { y: Int32Array; classes: string[] } {
   const values = Array.from(col as ArrayLike<number | string | null>, (v, i) => {
     if (v === null || (typeof v === 'number' && Number.isNaN(v)))
-      throw new TensorScriptError('data', `label column "${name}" row ${i + 1}: missing label`);
+      throw new TensorScriptError('data', `label column "${name}" data row ${i + 1}: missing label`);
     if (typeof v === 'number' && !Number.isInteger(v))
       throw new TensorScriptError(
         'data',
-        `label column "${name}" row ${i + 1}: ${v} is not a class label (integers or strings); a numeric target needs a regression loss`,
+        `label column "${name}" data row ${i + 1}: ${v} is not a class label (integers or strings); a numeric target needs a regression loss`,
       );
     return v;
   });
@@ -445,7 +446,7 @@ export function encodeLabels(
     const i = values.findIndex((v) => !classes.includes(String(v)));
     throw new TensorScriptError(
       'data',
-      `label column "${name}" row ${i + 1}: class "${values[i]}" was not seen in training (classes: ${classes.join(', ')})`,
+      `label column "${name}" data row ${i + 1}: class "${values[i]}" was not seen in training (classes: ${classes.join(', ')})`,
     );
   }
   return { y, classes };

@@ -34,7 +34,7 @@ test('predict, fitTable and assertFinite count table rows from 1, as training fr
   missing[2] = null;
   await assert.rejects(
     ts.saving.fitTable(ts.data.makeTable({ a, b, y: missing }), spec),
-    /\[fitTable\] data row 3: the label "y" is missing/,
+    /\[data\] label column "y" data row 3: missing label/,
   );
   const nan = Float64Array.from(a);
   nan[0] = Number.NaN;

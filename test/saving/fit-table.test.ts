@@ -35,6 +35,28 @@ describe('saving.fitTable', () => {
     assert.ok(acc > 0.93, `accuracy ${acc}`);
     m.save(join(dir, 'bc'));
     assert.deepEqual(ts.saving.load(join(dir, 'bc')).predict(rows), m.predict(rows));
+    // fitTable is saving.fit on a table source with no test split: the same weights, card data and task.
+    const r = await ts.saving.fit({
+      data: {
+        source: 'table',
+        table: train,
+        label: 'diagnosis',
+        positiveClass: 'malignant',
+        split: { testFraction: 0 },
+      },
+      model: {
+        className: 'Sequential',
+        config: { layers: [{ className: 'Linear', config: { inFeatures: 30, outFeatures: 1 } }] },
+      },
+      loss: 'bceWithLogits',
+      optimizer: { name: 'adam', lr: 0.01 },
+      training: { epochs: 5, verbose: 0 },
+    });
+    const w = (s: ts.saving.SavedModel) =>
+      Object.values(s.model.stateDict()).map((t) => [...t.toTypedArray()]);
+    assert.deepEqual(w(m), w(r.model));
+    assert.deepEqual(r.metrics, {});
+    assert.deepEqual(m.card.data, r.model.card.data);
   });
 
   it('multi-class with string class names and a one-class label refused', async () => {
@@ -74,7 +96,7 @@ describe('saving.fitTable', () => {
         optimizer: { name: 'sgd', lr: 0.1 },
         epochs: 1,
       }),
-      /\[fitTable\] label "species" holds a single class \(setosa\)/,
+      /\[fit\] the training split holds a single class \(setosa\); a classifier needs at least two/,
     );
   });
 });
