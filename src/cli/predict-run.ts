@@ -2,7 +2,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import * as ts from '../index.ts';
-import { loadCheckpointModel, type Prediction } from './checkpoint-model.ts';
+import type { Prediction } from './checkpoint-model.ts';
 import type { PredictRecord } from './preprocess.ts';
 import { listFiles, readTable } from './sources.ts';
 
@@ -109,7 +109,8 @@ export async function runPredict(
     log?: (s: string) => void;
   } = {},
 ): Promise<Prediction[]> {
-  const cm = loadCheckpointModel(checkpoint);
+  // Predicting needs the saved model alone, not the run config: a model saved in code predicts as one trained here.
+  const cm = ts.saving.load(checkpoint);
   const { ids, records } = await readPredictInput(input);
   if (cm.preprocessor instanceof ts.data.TabularPreprocessor) {
     // Missing feature columns are an error (raised here, naming them); extra ones are ignored, and said so.
