@@ -81,7 +81,8 @@ export interface QuantizedModel<M extends AnyModule = AnyModule> {
 
 const OP = 'quantizeDynamic';
 
-function typeName(m: AnyModule): string {
+/** The module type's name for the report. */
+export function typeName(m: AnyModule): string {
   return m.constructor.name;
 }
 
@@ -133,18 +134,19 @@ function rebuild(cfg: ModuleConfig, path: string, swap: Map<string, AnyModule>):
   };
 }
 
-function checkNames(key: string, names: unknown, known: Set<string>): string[] {
+/** The dotted names in `names`, checked to be modules of the model (`op` names the caller in errors). */
+export function checkModuleNames(op: string, key: string, names: unknown, known: Set<string>): string[] {
   if (names === undefined) return [];
   if (!Array.isArray(names) || !names.every((n) => typeof n === 'string'))
-    fail(OP, `${key} must be an array of dotted module names, got ${JSON.stringify(names)}`);
+    fail(op, `${key} must be an array of dotted module names, got ${JSON.stringify(names)}`);
   for (const n of names)
     if (!known.has(n))
-      fail(OP, `${key} names "${n}", which is not a module of the model${didYouMean(n, known)}`);
+      fail(op, `${key} names "${n}", which is not a module of the model${didYouMean(n, known)}`);
   return names;
 }
 
 /** Why a weight-holding module selected for conversion cannot be converted, or null when it can. */
-function cannot(m: AnyModule, path: string, canRebuild: Set<string>): string | null {
+export function cannot(m: AnyModule, path: string, canRebuild: Set<string>): string | null {
   const params = m.namedParameters({ recurse: false });
   if (params.some(([, p]) => p.dtype !== 'float32'))
     return 'its weights are float64 (the int8 kernels produce float32); convert the model to float32 first';
@@ -180,8 +182,8 @@ export function quantizeDynamic<M extends AnyModule>(
       );
   const modules = model.namedModules();
   const known = new Set(modules.map(([p]) => p).filter((p) => p !== ''));
-  const named = new Set(checkNames('layers', opts.layers, known));
-  const exclude = checkNames('exclude', opts.exclude, known);
+  const named = new Set(checkModuleNames(OP, 'layers', opts.layers, known));
+  const exclude = checkModuleNames(OP, 'exclude', opts.exclude, known);
   for (const n of exclude)
     if (named.has(n)) fail(OP, `"${n}" is both in layers (to convert) and in exclude (to keep in fp32)`);
   let cfg: ModuleConfig;

@@ -147,12 +147,15 @@ export class QatLinear extends Linear {
   static override fromConfig(c: LayerConfig): QatLinear {
     const L = 'QatLinear';
     const { relu, averagingConstant, ...rest } = c;
-    const base = Linear.fromConfig(rest);
-    return new QatLinear(base.inFeatures, base.outFeatures, {
-      bias: base.bias !== null,
+    return QatLinear.like(Linear.fromConfig(rest), {
       relu: cfgBool(L, { relu }, 'relu', false),
       averagingConstant: cfgNumber(L, { averagingConstant }, 'averagingConstant', 0.01),
     });
+  }
+
+  /** A QatLinear with the shape and bias of `m` (its weights are not copied). */
+  static like(m: Linear, q: QatOptions): QatLinear {
+    return new QatLinear(m.inFeatures, m.outFeatures, { ...q, bias: m.bias !== null });
   }
 }
 
@@ -186,15 +189,21 @@ export class QatConv2d extends Conv2d {
   static override fromConfig(c: LayerConfig): QatConv2d {
     const L = 'QatConv2d';
     const { relu, averagingConstant, ...rest } = c;
-    const b = Conv2d.fromConfig(rest);
-    return new QatConv2d(b.inChannels, b.outChannels, b.kernelSize, {
-      stride: b.stride,
-      padding: b.padding,
-      dilation: b.dilation,
-      groups: b.groups,
-      bias: b.bias !== null,
+    return QatConv2d.like(Conv2d.fromConfig(rest), {
       relu: cfgBool(L, { relu }, 'relu', false),
       averagingConstant: cfgNumber(L, { averagingConstant }, 'averagingConstant', 0.01),
+    });
+  }
+
+  /** A QatConv2d with the geometry and bias of `m` (its weights are not copied). */
+  static like(m: Conv2d, q: QatOptions): QatConv2d {
+    return new QatConv2d(m.inChannels, m.outChannels, m.kernelSize, {
+      stride: m.stride,
+      padding: m.padding,
+      dilation: m.dilation,
+      groups: m.groups,
+      bias: m.bias !== null,
+      ...q,
     });
   }
 }

@@ -7,7 +7,6 @@
  */
 import { fail } from '../core/errors.ts';
 import { checkOptionKeys, optionKeys } from '../core/options.ts';
-import type { Conv2d } from '../nn/layers/conv.ts';
 import { Linear } from '../nn/layers/linear.ts';
 import { type AnyModule, moduleToConfig } from '../nn/module.ts';
 import { build, type ConvertedLayer, type KeptLayer } from './dynamic.ts';
@@ -64,10 +63,7 @@ export function prepareQat<M extends AnyModule>(model: M, opts: PrepareQatOption
     const relu = t.relu !== null;
     const q = { relu, averagingConstant: opts.averagingConstant };
     const m = t.module;
-    const qat =
-      m instanceof Linear
-        ? new QatLinear(m.inFeatures, m.outFeatures, { ...q, bias: m.bias !== null })
-        : qatConv(m, q);
+    const qat = m instanceof Linear ? QatLinear.like(m, q) : QatConv2d.like(m, q);
     swap.set(t.path, qat as unknown as AnyModule);
     // The weights come across by name (weight, bias); the new act_* buffers start unobserved.
     (qat as unknown as AnyModule).loadStateDict(
@@ -80,17 +76,6 @@ export function prepareQat<M extends AnyModule>(model: M, opts: PrepareQatOption
   const out = build(model, sel.cfg, swap);
   out.train(true);
   return { model: out as M, report: { prepared, keptFloat: sel.keptFloat } };
-}
-
-function qatConv(m: Conv2d, q: { relu: boolean; averagingConstant?: number }): QatConv2d {
-  return new QatConv2d(m.inChannels, m.outChannels, m.kernelSize, {
-    stride: m.stride,
-    padding: m.padding,
-    dilation: m.dilation,
-    groups: m.groups,
-    bias: m.bias !== null,
-    ...q,
-  });
 }
 
 /**

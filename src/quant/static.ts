@@ -9,13 +9,21 @@
 import { noGrad } from '../autograd/node.ts';
 import { fail, fmtShape } from '../core/errors.ts';
 import { checkOptionKeys, optionKeys } from '../core/options.ts';
-import { didYouMean } from '../core/registry.ts';
 import { ReLU } from '../nn/layers/activations.ts';
 import { Conv2d } from '../nn/layers/conv.ts';
 import { Linear } from '../nn/layers/linear.ts';
 import { type AnyModule, type ModuleConfig, moduleToConfig } from '../nn/module.ts';
 import { Tensor } from '../tensor/tensor.ts';
-import { build, type ConvertedLayer, type KeptLayer, type QuantizationReport, reachable } from './dynamic.ts';
+import {
+  build,
+  type ConvertedLayer,
+  cannot,
+  checkModuleNames,
+  type KeptLayer,
+  type QuantizationReport,
+  reachable,
+  typeName,
+} from './dynamic.ts';
 import {
   type ActivationObserverOptions,
   makeObserver,
@@ -105,17 +113,6 @@ export function stateBytesOnDisk(m: AnyModule): number {
   return b;
 }
 
-/** The dotted names in `names`, checked to be modules of the model. */
-export function checkModuleNames(op: string, key: string, names: unknown, known: Set<string>): string[] {
-  if (names === undefined) return [];
-  if (!Array.isArray(names) || !names.every((n) => typeof n === 'string'))
-    fail(op, `${key} must be an array of dotted module names, got ${JSON.stringify(names)}`);
-  for (const n of names)
-    if (!known.has(n))
-      fail(op, `${key} names "${n}", which is not a module of the model${didYouMean(n, known)}`);
-  return names;
-}
-
 function batchesOf(data: Tensor | readonly Tensor[], batchSize: number): Tensor[] {
   if (data instanceof Tensor) {
     if (data.ndim < 2)
@@ -149,26 +146,6 @@ function checkBatches(batches: Tensor[], minSamples: number): number {
       `the calibration set is too small: ${total} sample(s), at least ${minSamples} are needed for stable activation ranges (option minSamples)`,
     );
   return total;
-}
-
-/** The module type's name for the report. */
-function typeName(m: AnyModule): string {
-  return m.constructor.name;
-}
-
-/** Why a Linear/Conv2d cannot be converted, or null. */
-function cannot(m: AnyModule, path: string, canRebuild: Set<string>): string | null {
-  const params = m.namedParameters({ recurse: false });
-  if (params.some(([, p]) => p.dtype !== 'float32'))
-    return 'its weights are float64 (the int8 kernels produce float32); convert the model to float32 first';
-  for (const [k, p] of params) {
-    const a = p.toTypedArray();
-    for (let i = 0; i < a.length; i++)
-      if (!Number.isFinite(a[i]!)) return `its ${k} holds ${a[i]} (no int8 scale represents it)`;
-  }
-  if (!canRebuild.has(path))
-    return 'its parent builds it in its own constructor (not from config.layers), so a quantized layer in its place would not survive saving';
-  return null;
 }
 
 /** The candidates for int8 and the layers kept in fp32, as quantizeStatic and prepareQat select them. */
