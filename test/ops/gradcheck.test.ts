@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Tensor } from '../../src/index.ts';
 import * as ts from '../../src/index.ts';
+import { fakeQuantizePerTensorAffine } from '../../src/quant/fake-quant.ts';
+import { roundHalfEven } from '../../src/quant/int8-reference.ts';
 import { sliceScatter } from '../../src/tensor/ops/views.ts';
 import {
   type ArgSpec,
@@ -206,6 +208,30 @@ describe('float64 gradient checks', () => {
     for (const o of tapeOps(call())) covered.add(o);
     const ups = call().map((o) => ts.randn(o.shape, { dtype: 'float64', generator: g }));
     checkLeaves('clone/contiguous/remainder/indexAdd', call, ups, [a, b, src]);
+  });
+
+  it('fakeQuantize: the straight-through rule passes the upstream where the code is in range, 0 elsewhere', () => {
+    // Not a difference quotient: the forward is a staircase (derivative 0 almost everywhere) and float32 only,
+    // as in torch; the rule is a deliberate estimator, so it is checked against its definition here (and
+    // against torch's gradient bit for bit in test/quant/qat-golden.test.ts).
+    const g = new ts.Generator(12);
+    const x = ts.randn([5, 7], { generator: g }).mul(3).requiresGrad_(true);
+    const [scale, zp, qmin, qmax] = [0.05, 3, -20, 40];
+    const y = fakeQuantizePerTensorAffine(x, scale, zp, qmin, qmax);
+    for (const o of tapeOps([y])) covered.add(o);
+    const up = ts.randn(y.shape, { generator: g });
+    y.mul(up).sum().backward();
+    const xs = x.toTypedArray();
+    const us = up.toTypedArray();
+    const gs = x.grad!.toTypedArray();
+    const inv = Math.fround(1 / scale);
+    for (let i = 0; i < xs.length; i++) {
+      const q = zp + roundHalfEven(Math.fround(xs[i]! * inv));
+      // upstream * 0 is -0 for a negative upstream; === takes it as 0, as the mask rule means.
+      const want = q >= qmin && q <= qmax ? us[i]! : 0;
+      assert.ok(gs[i] === want, `x[${i}] = ${xs[i]} (code ${q}): ${gs[i]} vs ${want}`);
+    }
+    assert.ok(gs.some((v) => v === 0) && gs.some((v) => v !== 0), 'both sides of the range are reached');
   });
 
   it('covers every registered gradient rule', () => {
